@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layering (DESIGN.md §2): arrows only point down. SidecarHTTP and SidecarSQLite are leaves
+// that know nothing about entitlements.
+let package = Package(
+    name: "entitlement-sidecar",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "entitlement-sidecar", targets: ["entitlement-sidecar"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "SidecarSQLite", dependencies: ["CSQLite"]),
+        .target(name: "SidecarHTTP"),
+        .target(name: "SidecarCache", dependencies: ["SidecarSQLite"]),
+        .target(name: "SidecarConfig"),
+        .target(
+            name: "SidecarApp",
+            dependencies: [
+                "SidecarHTTP", "SidecarCache", "SidecarConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "entitlement-sidecar",
+            dependencies: [
+                "SidecarApp", "SidecarConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP"]),
+        .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
+        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
+        .testTarget(
+            name: "SidecarAppTests",
+            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
