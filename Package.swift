@@ -5,7 +5,7 @@ import PackageDescription
 // that know nothing about entitlements.
 let package = Package(
     name: "entitlement-sidecar",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "entitlement-sidecar", targets: ["entitlement-sidecar"]),
     ],
@@ -20,7 +20,8 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "SidecarSQLite", dependencies: ["CSQLite"]),
-        .target(name: "SidecarHTTP"),
+        .target(name: "CSidecarShims"),
+        .target(name: "SidecarHTTP", dependencies: ["CSidecarShims"]),
         .target(name: "SidecarCache", dependencies: ["SidecarSQLite"]),
         .target(name: "SidecarConfig"),
         .target(

@@ -1,0 +1,54 @@
+import Logging
+import SidecarConfig
+import SidecarHTTP
+
+/// The composition root: builds every service from the configuration, starts them in order
+/// and stops them in reverse order.
+public final class Application: Sendable {
+    public let config: SidecarConfig
+    public let logger: Logger
+    let server: HTTPServer
+
+    init(config: SidecarConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        let router = Application.makeRouter(config: config)
+        var settings = HTTPServerSettings()
+        settings.headerTimeout = config.headerTimeout
+        settings.idleTimeout = config.idleTimeout
+        settings.bodyTimeout = config.bodyTimeout
+        settings.maxConnections = config.maxConnections
+        server = HTTPServer(host: config.host, port: config.port, settings: settings) { router.handle($0) }
+    }
+
+    /// The bound port, once started.
+    public var port: Int { server.port }
+
+    /// Starts listening; returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        let port = try server.start()
+        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
+        return port
+    }
+
+    /// Stops accepting, lets in-flight requests finish within the grace period.
+    public func shutdown() async {
+        logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
+        await server.shutdown(grace: config.shutdownGrace)
+        logger.info("stopped")
+    }
+
+    /// Starts, waits for SIGTERM or SIGINT, then shuts down.
+    public func run() async throws {
+        try start()
+        let signal = await Signals.waitForTermination()
+        logger.info("received signal", metadata: ["signal": "\(signal)"])
+        await shutdown()
+    }
+}
+
+/// Builds the application without starting it, so tests can run it on port 0.
+public func buildApplication(config: SidecarConfig, logger: Logger = Logger(label: "entitlement-sidecar")) throws -> Application {
+    Application(config: config, logger: logger)
+}

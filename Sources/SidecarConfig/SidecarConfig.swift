@@ -1,0 +1,35 @@
+/// Every setting of the sidecar with its default (DESIGN.md §8, §11).
+public struct SidecarConfig: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8787
+    public var headerTimeout: Duration = .seconds(10)
+    public var idleTimeout: Duration = .seconds(15)
+    public var bodyTimeout: Duration = .seconds(10)
+    public var maxConnections = 4096
+    public var shutdownGrace: Duration = .seconds(10)
+    public var logLevel = "info"
+    /// Benchmark only: serve a fixed JSON body of this many bytes on `GET /bench/fixed`, so
+    /// `scripts/bench` can compare the bare server with nginx serving a file of the same size.
+    public var benchFixedBytes: Int?
+
+    public init() {}
+}
+
+/// A setting that could not be used; the message names the key and the accepted form and
+/// never echoes a secret.
+public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let key: String
+    public let value: String?
+    public let expected: String
+
+    public init(key: String, value: String?, expected: String) {
+        self.key = key
+        self.value = value
+        self.expected = expected
+    }
+
+    public var description: String {
+        if let value { return "invalid \(key)=\"\(value)\": expected \(expected)" }
+        return "invalid \(key): expected \(expected)"
+    }
+}

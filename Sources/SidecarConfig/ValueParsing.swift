@@ -1,0 +1,51 @@
+/// Parsers for the value forms settings accept.
+public enum ValueParsing {
+    public static func integer(_ raw: String, in range: ClosedRange<Int>, key: String, expected: String) throws(ConfigError) -> Int {
+        guard let value = Int(raw.trimmingCharacters(in: " ")), range.contains(value) else {
+            throw ConfigError(key: key, value: raw, expected: expected)
+        }
+        return value
+    }
+
+    public static let durationForm = "a duration such as 500ms, 30s, 1.5s, 5m, 1h or 1m30s"
+
+    /// `500ms`, `30s`, `5m`, `1h`, fractions (`1.5s`) and sums (`1m30s`); a bare number is
+    /// rejected because its unit would be a guess.
+    public static func duration(_ raw: String, key: String) throws(ConfigError) -> Duration {
+        guard let value = parseDuration(raw) else {
+            throw ConfigError(key: key, value: raw, expected: durationForm)
+        }
+        return value
+    }
+
+    static func parseDuration(_ raw: String) -> Duration? {
+        var rest = Substring(raw)
+        var total: Double = 0
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, let amount = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { $0.isASCII && $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            switch unit {
+            case "ms": total += amount / 1000
+            case "s": total += amount
+            case "m": total += amount * 60
+            case "h": total += amount * 3600
+            default: return nil
+            }
+        }
+        guard total.isFinite, total <= 1e9 else { return nil }
+        return .nanoseconds(Int64((total * 1e9).rounded()))
+    }
+}
+
+extension String {
+    func trimmingCharacters(in character: Character) -> String {
+        var s = Substring(self)
+        while s.first == character { s = s.dropFirst() }
+        while s.last == character { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,45 @@
+import Dispatch
+
+extension HTTPServer {
+    /// Stops accepting, lets in-flight requests finish, closes idle connections, and calls
+    /// `completion` when every connection is gone or `grace` has passed (stragglers are
+    /// closed then).
+    public func shutdown(grace: Duration, completion: @escaping @Sendable () -> Void) {
+        state.withLock { state in
+            state.shuttingDown = true
+            state.onDrained.append(completion)
+            // A suspended source must be resumed before it is cancelled and released.
+            if state.acceptPaused {
+                state.acceptPaused = false
+                state.acceptSource?.resume()
+            }
+            state.acceptSource?.cancel()
+            state.acceptSource = nil
+        }
+        for loop in loops {
+            loop.queue.async {
+                loop.draining = true
+                for connection in loop.connections.values { connection.drain() }
+            }
+        }
+        acceptQueue.asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) { [self] in
+            for loop in loops {
+                loop.queue.sync {
+                    for connection in loop.connections.values { connection.close() }
+                }
+            }
+            fireDrainedIfShuttingDown()
+        }
+        // Also covers a server with no connections at all.
+        acceptQueue.async { [self] in
+            fireDrainedIfShuttingDown()
+            loops.forEach { $0.stop() }
+        }
+    }
+
+    public func shutdown(grace: Duration = .seconds(10)) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            shutdown(grace: grace) { continuation.resume() }
+        }
+    }
+}

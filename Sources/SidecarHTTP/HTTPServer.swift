@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Synchronization
+
+/// A socket-level HTTP/1.1 server: non-blocking sockets, Dispatch sources, a few serial event
+/// loops, no thread per connection.
+public final class HTTPServer: Sendable {
+    public let settings: HTTPServerSettings
+    let host: String
+    let requestedPort: Int
+    let handler: HTTPHandler
+    let loops: [EventLoop]
+    let acceptQueue = DispatchQueue(label: "sidecar.http.accept", qos: .userInteractive)
+    let state = Mutex(State())
+    let openConnections = Atomic<Int>(0)
+
+    // Not Sendable itself (it holds a Dispatch source); only ever touched inside `state`'s lock.
+    struct State {
+        var listener: Int32 = -1
+        var port = 0
+        var acceptSource: (any DispatchSourceRead)?
+        var acceptPaused = false
+        var nextLoop = 0
+        var shuttingDown = false
+        var onDrained: [@Sendable () -> Void] = []
+    }
+
+    public init(host: String, port: Int, settings: HTTPServerSettings = HTTPServerSettings(), handler: @escaping HTTPHandler) {
+        self.host = host
+        self.requestedPort = port
+        self.settings = settings
+        self.handler = handler
+        loops = (0..<max(1, settings.eventLoops)).map { EventLoop(index: $0, settings: settings) }
+    }
+
+    /// The bound port (useful after listening on port 0).
+    public var port: Int { state.withLock { $0.port } }
+
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Binds, listens and starts accepting. Returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        let (fd, port) = try Socket.listenTCP(host: host, port: requestedPort)
+        loops.forEach { $0.start() }
+        state.withLock { state in
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
+            source.setEventHandler { [self] in acceptPending(fd) }
+            source.setCancelHandler { _ = Glibc.close(fd) }
+            source.resume()
+            state.listener = fd
+            state.port = port
+            state.acceptSource = source
+        }
+        return port
+    }
+
+    private func acceptPending(_ listener: Int32) {
+        while true {
+            switch Socket.accept(listener) {
+            case .success(let fd):
+                admit(fd)
+            case .failure(.system(_, let code)) where code == EMFILE || code == ENFILE:
+                pauseAccepting()
+                return
+            case .failure:
+                return
+            }
+        }
+    }
+
+    /// Out of descriptors: the listener stays readable, so stop watching it briefly
+    /// instead of spinning.
+    private func pauseAccepting() {
+        state.withLock { state in
+            guard let source = state.acceptSource, !state.acceptPaused else { return }
+            state.acceptPaused = true
+            source.suspend()
+        }
+        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+            state.withLock { state in
+                guard state.acceptPaused else { return }
+                state.acceptPaused = false
+                state.acceptSource?.resume()
+            }
+        }
+    }
+
+    private func admit(_ fd: Int32) {
+        let admitted = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        guard admitted <= settings.maxConnections else {
+            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            _ = Glibc.close(fd)
+            return
+        }
+        let loop = state.withLock { state -> EventLoop in
+            state.nextLoop = (state.nextLoop + 1) % loops.count
+            return loops[state.nextLoop]
+        }
+        loop.queue.async { [self] in
+            let connection = HTTPConnection(fd: fd, loop: loop, handler: handler) { [self] in connectionClosed() }
+            loop.register(connection)
+            if !connection.closed { connection.start() }
+        }
+    }
+
+    private func connectionClosed() {
+        let remaining = openConnections.wrappingSubtract(1, ordering: .relaxed).newValue
+        if remaining == 0 { fireDrainedIfShuttingDown() }
+    }
+
+    func fireDrainedIfShuttingDown() {
+        let callbacks = state.withLock { state -> [@Sendable () -> Void] in
+            guard state.shuttingDown, openConnections.load(ordering: .relaxed) == 0 else { return [] }
+            defer { state.onDrained = [] }
+            return state.onDrained
+        }
+        callbacks.forEach { $0() }
+    }
+}

@@ -1,0 +1,92 @@
+/// Routes by method and path. Patterns use `:name` segments, percent-decoded into
+/// `HTTPRequest.pathParameters`. An unknown path is 404; a known path with another method is
+/// 405 with `Allow`; HEAD is served by the GET handler.
+public struct Router: Sendable {
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    struct Route: Sendable {
+        let pattern: String
+        let segments: [Segment]
+        let isStatic: Bool
+        var handlers: [String: HTTPHandler]
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        if let index = routes.firstIndex(where: { $0.pattern == pattern }) {
+            routes[index].handlers[method] = handler
+            return
+        }
+        let segments: [Segment] = pattern.split(separator: "/").map {
+            $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(String($0))
+        }
+        let isStatic = !segments.contains { if case .parameter = $0 { true } else { false } }
+        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, handlers: [method: handler]))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add("POST", pattern, handler) }
+
+    public func handle(_ request: HTTPRequest) -> HTTPReply {
+        var request = request
+        let route: Route
+        switch match(&request) {
+        case .none:
+            return .now(.error(.notFound, code: "not_found", message: "no route for \(request.path)"))
+        case .badParameter(let name):
+            return .now(.error(.badRequest, code: "invalid_parameter", message: "\(name) is not valid percent-encoded UTF-8"))
+        case .route(let matched):
+            route = matched
+        }
+        let method = request.method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : request.method
+        guard let handler = route.handlers[method] else {
+            var allowed = Set(route.handlers.keys)
+            if allowed.contains("GET") { allowed.insert("HEAD") }
+            let allow = allowed.sorted().joined(separator: ", ")
+            return .now(.error(
+                .methodNotAllowed, code: "method_not_allowed",
+                message: "\(request.method) is not allowed on \(request.path); use \(allow)",
+                headers: ["Allow": allow]))
+        }
+        return handler(request)
+    }
+
+    private enum Match {
+        case none
+        case badParameter(String)
+        case route(Route)
+    }
+
+    /// Static routes compare the raw path without splitting it: the hot path stays free of
+    /// allocation.
+    private func match(_ request: inout HTTPRequest) -> Match {
+        let path = request.path
+        for route in routes where route.isStatic && route.pattern == path {
+            return .route(route)
+        }
+        let parts = path.split(separator: "/")
+        candidates: for route in routes where !route.isStatic && route.segments.count == parts.count {
+            var parameters: [String: String] = [:]
+            for (segment, part) in zip(route.segments, parts) {
+                switch segment {
+                case .literal(let literal):
+                    if literal != part { continue candidates }
+                case .parameter(let name):
+                    guard let value = PercentDecoding.decode(part, plusIsSpace: false) else {
+                        return .badParameter(name)
+                    }
+                    parameters[name] = value
+                }
+            }
+            request.pathParameters = parameters
+            return .route(route)
+        }
+        return .none
+    }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSidecarShims
+
+/// Errors of the socket layer, each with the errno captured where the call failed.
+public enum SocketError: Error, CustomStringConvertible, Equatable {
+    case resolve(host: String, reason: String)
+    case system(call: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .resolve(let host, let reason): "cannot resolve listen address \(host): \(reason)"
+        case .system(let call, let code): "\(call) failed: \(String(cString: strerror(code))) (errno \(code))"
+        }
+    }
+
+    static func last(_ call: String) -> SocketError { .system(call: call, errno: errno) }
+}
+
+enum Socket {
+    /// Binds and listens on host:port (port 0 picks a free one); returns the fd and the bound port.
+    static func listenTCP(host: String, port: Int, backlog: Int32 = 1024) throws -> (fd: Int32, port: Int) {
+        var hints = addrinfo()
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw SocketError.resolve(host: host, reason: String(cString: gai_strerror(rc)))
+        }
+        defer { freeaddrinfo(first) }
+        var lastError = SocketError.resolve(host: host, reason: "no usable address")
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            cursor = info.pointee.ai_next
+            do {
+                let fd = try bindAndListen(info.pointee, backlog: backlog)
+                return (fd, try boundPort(fd))
+            } catch let error as SocketError {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    private static func bindAndListen(_ info: addrinfo, backlog: Int32) throws -> Int32 {
+        let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
+        guard fd >= 0 else { throw SocketError.last("socket") }
+        do {
+            try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            guard bind(fd, info.ai_addr, info.ai_addrlen) == 0 else { throw SocketError.last("bind") }
+            guard listen(fd, backlog) == 0 else { throw SocketError.last("listen") }
+            try setNonBlocking(fd)
+            return fd
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    static func boundPort(_ fd: Int32) throws -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard rc == 0 else { throw SocketError.last("getsockname") }
+        let family = Int32(storage.ss_family)
+        return withUnsafePointer(to: &storage) { pointer in
+            if family == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
+    }
+
+    static func setNonBlocking(_ fd: Int32) throws {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { throw SocketError.last("fcntl") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws {
+        var v = value
+        guard setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw SocketError.last("setsockopt")
+        }
+    }
+
+    /// Accepts one pending connection as a non-blocking, close-on-exec socket.
+    static func accept(_ listener: Int32) -> Result<Int32, SocketError> {
+        let fd = sidecar_accept_nonblocking(listener)
+        guard fd >= 0 else { return .failure(.last("accept")) }
+        #if !canImport(Glibc)
+        try? setNonBlocking(fd)
+        #endif
+        // Responses go out in one write; Nagle would hold the tail back for an ACK.
+        try? setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        return .success(fd)
+    }
+}
