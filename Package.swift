@@ -39,12 +39,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP"]),
+        // Shared by the test targets: raw socket client, process runner, temp dirs.
+        .target(name: "SidecarTestSupport", path: "Tests/SidecarTestSupport"),
+        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
         .testTarget(
             name: "SidecarAppTests",
-            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache"]
+            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
