@@ -121,9 +121,20 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` on the connection's queue and waits for it. Re-entrant: a `sync` inside a
     /// `sync` body of the same connection runs inline. Do not let `Database` escape `body`.
+    ///
+    /// Blocks the calling thread, which suits short statements (the hot path is a cached
+    /// statement and a few microseconds); prefer `perform` for long work from async code.
     public func sync<T>(_ body: (Database) throws -> T) rethrows -> T {
         if DispatchQueue.getSpecific(key: queueKey) == true { return try body(database) }
         return try queue.sync { try body(database) }
+    }
+
+    /// `Database.transaction` on the connection's queue.
+    @discardableResult
+    public func transaction<T>(
+        _ kind: Database.TransactionKind = .immediate, _ body: (Database) throws -> T
+    ) throws -> T {
+        try sync { db in try db.transaction(kind) { try body(db) } }
     }
 
     /// Runs `body` on the connection's queue without blocking the calling task's thread.

@@ -87,7 +87,7 @@ extension SQLiteError {
         if let handle {
             let saved = sqlite3_extended_errcode(handle)
             // Upgrade a primary code to the handle's extended one when they agree.
-            if saved & 0xFF == rc & 0xFF { code = saved }
+            if rc <= 0xFF && saved & 0xFF == rc { code = saved }
             message = String(cString: sqlite3_errmsg(handle))
         } else {
             message = String(cString: sqlite3_errstr(rc))

@@ -19,43 +19,31 @@ final class Statement {
 
     init(db: OpaquePointer, sql: String, persistent: Bool) throws {
         var stmt: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
+        var hasMoreStatements = false
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
         let rc = sql.withCString { cSQL in
+            var tail: UnsafePointer<CChar>?
             let rc = sqlite3_prepare_v3(db, cSQL, -1, flags, &stmt, &tail)
             // prepare silently ignores everything after the first statement; refuse that
-            // rather than run half of what the caller wrote.
-            if rc == SQLITE_OK, let tail, Self.hasMoreSQL(tail) { return SQLITE_MISUSE }
+            // rather than run half of what the caller wrote. Preparing the rest is the only
+            // exact test: whitespace, semicolons and comments compile to no statement.
+            if rc == SQLITE_OK, let tail, tail.pointee != 0 {
+                var extra: OpaquePointer?
+                let extraRC = sqlite3_prepare_v2(db, tail, -1, &extra, nil)
+                hasMoreStatements = extra != nil || extraRC != SQLITE_OK
+                sqlite3_finalize(extra)
+            }
             return rc
         }
-        guard rc == SQLITE_OK, let stmt else {
-            if rc == SQLITE_MISUSE {
-                sqlite3_finalize(stmt)
-                throw SQLiteError.misuse(
-                    message: "more than one statement; use executeScript for scripts", sql: sql)
-            }
-            if rc == SQLITE_OK {  // only whitespace or comments
-                throw SQLiteError.misuse(message: "no SQL statement to prepare", sql: sql)
-            }
-            throw SQLiteError(code: rc, handle: db, sql: sql)
+        if hasMoreStatements {
+            sqlite3_finalize(stmt)
+            throw SQLiteError.misuse(message: "more than one statement; use executeScript for scripts", sql: sql)
         }
+        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, handle: db, sql: sql) }
+        guard let stmt else { throw SQLiteError.misuse(message: "no SQL statement to prepare", sql: sql) }
         self.handle = stmt
         self.db = db
         self.sql = sql
-    }
-
-    private static func hasMoreSQL(_ tail: UnsafePointer<CChar>) -> Bool {
-        var p = tail
-        while p.pointee != 0 {
-            switch UInt8(bitPattern: p.pointee) {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"),
-                UInt8(ascii: ";"):
-                p += 1
-            default:
-                return true
-            }
-        }
-        return false
     }
 
     func finalize() { sqlite3_finalize(handle) }

@@ -79,3 +79,44 @@ struct StatementCacheTests {
         }
     }
 }
+
+@Suite("Statement boundaries")
+struct StatementBoundaryTests {
+    @Test("trailing comments and semicolons are not a second statement")
+    func trailingComments() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.sync { db throws in
+            #expect(try db.queryOne("SELECT 1; -- trailing comment") { $0.int(0) } == 1)
+            #expect(try db.queryOne("SELECT 2 /* block */ ;;  ") { $0.int(0) } == 2)
+            // A second statement that would not even compile yet still counts as one.
+            let error = sqliteError { try db.execute("CREATE TABLE a (x); INSERT INTO a VALUES (1)") }
+            guard case .misuse(let message, _) = error else {
+                Issue.record("expected .misuse, got \(String(describing: error))")
+                return
+            }
+            #expect(message.contains("more than one statement"))
+            #expect(try db.queryOne("SELECT count(*) FROM sqlite_master") { $0.int(0) } == 0)
+        }
+    }
+
+    @Test("an empty statement is refused as misuse")
+    func emptySQL() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        let error = sqliteError { try connection.sync { try $0.execute("  -- nothing\n") } }
+        guard case .misuse = error else {
+            Issue.record("expected .misuse, got \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test("connection.transaction commits on the queue")
+    func connectionTransaction() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.sync { try $0.execute("CREATE TABLE t (x)") }
+        let id = try connection.transaction { db in
+            try db.execute("INSERT INTO t VALUES (?)", ["a"])
+            return db.lastInsertRowID
+        }
+        #expect(id == 1)
+    }
+}
