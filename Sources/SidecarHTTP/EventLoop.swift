@@ -27,7 +27,7 @@ final class EventLoop: @unchecked Sendable {
         timer.schedule(
             deadline: .now() + .nanoseconds(interval), repeating: .nanoseconds(interval),
             leeway: .nanoseconds(interval / 4))
-        timer.setEventHandler { [unowned self] in sweep() }
+        timer.setEventHandler { [weak self] in self?.sweep() }
         timer.resume()
         sweepTimer = timer
     }

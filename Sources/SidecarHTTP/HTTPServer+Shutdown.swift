@@ -31,10 +31,7 @@ extension HTTPServer {
             fireDrainedIfShuttingDown()
         }
         // Also covers a server with no connections at all.
-        acceptQueue.async { [self] in
-            fireDrainedIfShuttingDown()
-            loops.forEach { $0.stop() }
-        }
+        acceptQueue.async { [self] in fireDrainedIfShuttingDown() }
     }
 
     public func shutdown(grace: Duration = .seconds(10)) async {

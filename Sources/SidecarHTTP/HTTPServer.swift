@@ -119,6 +119,9 @@ public final class HTTPServer: Sendable {
             defer { state.onDrained = [] }
             return state.onDrained
         }
+        guard !callbacks.isEmpty else { return }
+        // Lingering connections need the sweep until the very end.
+        loops.forEach { $0.stop() }
         callbacks.forEach { $0() }
     }
 }

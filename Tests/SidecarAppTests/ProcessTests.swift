@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import SidecarTestSupport
+
+@Suite("The entitlement-sidecar process")
+struct ProcessTests {
+    @Test("SIGTERM with a request in flight: the response completes, exit 0")
+    func sigtermDrains() throws {
+        let sidecar = try SidecarProcess()
+        let client = try RawClient(port: sidecar.port)
+        // Half a request: the server has started on it when the signal arrives.
+        try client.send("GET /livez HTTP/1.1\r\nHost: t\r\n")
+        let idle = try RawClient(port: sidecar.port)
+        try idle.send("GET /livez HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try idle.readResponse()?.status == 200)
+        sidecar.terminate()
+        #expect(try idle.waitForClose(), "idle connections are closed at once")
+        try client.send("\r\n")
+        let response = try #require(try client.readResponse())
+        #expect(response.status == 200)
+        #expect(response.text == #"{"status":"live"}"#)
+        #expect(response.header("Connection") == "close")
+        #expect(sidecar.waitForExit() == 0)
+        #expect(sidecar.logText.contains("SIGTERM"))
+    }
+
+    @Test("an invalid setting exits 64 naming the key and the accepted form", arguments: [
+        (["--port", "99999"], [String: String](), "SIDECAR_PORT"),
+        ([], ["SIDECAR_PORT": "http"], "SIDECAR_PORT"),
+        (["--idle-timeout", "15"], [:], "SIDECAR_IDLE_TIMEOUT"),
+        ([], ["SIDECAR_LOG_LEVEL": "loud"], "SIDECAR_LOG_LEVEL"),
+    ])
+    func invalidSetting(arguments: [String], environment: [String: String], key: String) throws {
+        let result = try ProcessRunner.run(
+            SidecarProcess.binaryURL.path, ["--port", "0"] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        #expect(result.status == 64)
+        #expect(result.error.contains(key))
+        #expect(result.error.contains("expected"))
+    }
+
+    @Test("flags win over the environment")
+    func flagsOverEnvironment() throws {
+        let sidecar = try SidecarProcess(arguments: [], environment: ["SIDECAR_PORT": "1"])
+        // --port 0 (from the harness) beat SIDECAR_PORT=1, or binding would have failed.
+        let client = try RawClient(port: sidecar.port)
+        try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse()?.status == 200)
+        sidecar.terminate()
+        #expect(sidecar.waitForExit() == 0)
+    }
+}
