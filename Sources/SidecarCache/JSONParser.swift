@@ -115,9 +115,9 @@ struct JSONCursor {
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let start = position
         let count = literal.utf8CodeUnitCount
-        guard buffer.count - position >= count else { throw error("invalid literal", at: start) }
+        guard buffer.count - position >= count else { throw error("invalid literal (strings must be in double quotes)", at: start) }
         for index in 0..<count where buffer[position + index] != literal.utf8Start[index] {
-            throw error("invalid literal", at: start)
+            throw error("invalid literal (strings must be in double quotes)", at: start)
         }
         position += count
     }

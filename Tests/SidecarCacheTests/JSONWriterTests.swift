@@ -124,7 +124,7 @@ struct JSONParserTests {
 
     @Test(arguments: [
         ("", 1, 1, "unexpected end of input"),
-        ("{\n  \"a\": tru\n}", 2, 8, "invalid literal"),
+        ("{\n  \"a\": tru\n}", 2, 8, "invalid literal (strings must be in double quotes)"),
         ("{\"a\":1,}", 1, 8, "expected a string key in object"),
         ("[1,2", 1, 5, "unexpected end of input"),
         ("[1 2]", 1, 4, "expected ',' or ']' in array"),
