@@ -34,8 +34,14 @@ extension OfflineSnapshot {
         do {
             try self.init(entries: Self.decodeEntries(json))
         } catch let error as EntitlementDecodingError {
-            let position = JSONParser.offset(of: error.path, in: bytes)
-                .map { JSONParser.lineAndColumn(of: $0, in: bytes) }
+            // A missing field has no position of its own; point at the object that lacks it.
+            var path = error.path[...]
+            var offset = JSONParser.offset(of: Array(path), in: bytes)
+            while offset == nil, !path.isEmpty {
+                path = path.dropLast()
+                offset = JSONParser.offset(of: Array(path), in: bytes)
+            }
+            let position = offset.map { JSONParser.lineAndColumn(of: $0, in: bytes) }
             throw OfflineSnapshotError(line: position?.line, column: position?.column, reason: error.description)
         } catch let error as OfflineSnapshotError {
             throw error

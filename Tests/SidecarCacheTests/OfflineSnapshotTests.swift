@@ -67,6 +67,11 @@ struct OfflineSnapshotTests {
         #expect(error?.column == 53)
     }
 
+    @Test func missingFieldPointsAtTheObjectThatLacksIt() {
+        let error = loadError("{\"customers\":[\n  {\"customerId\":\"a\",\"entitlements\":[]},\n  {\"customerId\":\"b\"}\n]}")
+        #expect(error?.description == "line 3, column 3: customers[1].entitlements: missing required field")
+    }
+
     @Test(arguments: [
         (#"{"clients":[]}"#, "customers: missing required field"),
         (#"[]"#, "(root): expected object, found array"),
