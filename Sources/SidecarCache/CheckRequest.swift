@@ -45,7 +45,8 @@ public struct Decision: Sendable, Equatable {
         case answered
         /// ENUM feature with `requestedValues`: REST entitlement states carry no enum values,
         /// so only upstream's `/check` can decide (DESIGN.md §4). `entitlement` is the cached
-        /// one, for context only; if upstream is unreachable the caller uses the fallback.
+        /// one, for context only (its `isGranted` is not an answer to the values asked); if
+        /// upstream is unreachable the caller uses the fallback rules.
         case askUpstream
     }
 

@@ -95,7 +95,8 @@ private func decideCredit(
 
 /// The usage rule shared by cached features and fallback rules. nil `limit` = unlimited.
 /// Without `requestedUsage` the question is "is any usage left?" (`<`); with it, including 0,
-/// "does this much fit?" (`<=`), DESIGN.md §11. Plain IEEE arithmetic, as upstream's.
+/// "does this much fit?" (`<=`), DESIGN.md §11. Plain IEEE arithmetic with no epsilon, so
+/// 0.1 + 0.2 does not fit in 0.3; a tolerance would grant what upstream may deny.
 func usageAllows(limit: Double?, currentUsage: Double, requestedUsage: Double?) -> Bool {
     guard let limit else { return true }
     guard let requested = requestedUsage else { return currentUsage < limit }
