@@ -2,12 +2,14 @@ import SidecarConfig
 import SidecarHTTP
 
 extension Application {
-    static func makeRouter(config: SidecarConfig) -> Router {
+    static func makeRouter(config: SidecarConfig, service: EntitlementService) -> Router {
         var router = Router()
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
         router.get("/livez") { _ in .now(live) }
-        let ready = HTTPResponse.json(.ok, Array(#"{"status":"ready","reason":"listening"}"#.utf8))
+        let reason = service.offline ? "offline mode: answering from the snapshot" : "listening"
+        let ready = HTTPResponse.json(.ok, Array("{\"status\":\"ready\",\"reason\":\"\(reason)\"}".utf8))
         router.get("/readyz") { _ in .now(ready) }
+        addEntitlementRoutes(to: &router, service: service)
         if let size = config.benchFixedBytes {
             let fixed = HTTPResponse.json(.ok, fixedBody(size: size))
             router.get("/bench/fixed") { _ in .now(fixed) }

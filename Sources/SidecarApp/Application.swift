@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SidecarConfig
 import SidecarHTTP
@@ -8,11 +9,13 @@ public final class Application: Sendable {
     public let config: SidecarConfig
     public let logger: Logger
     let server: HTTPServer
+    let service: EntitlementService
 
-    init(config: SidecarConfig, logger: Logger) {
+    init(config: SidecarConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        let router = Application.makeRouter(config: config)
+        service = try Application.makeService(config: config, logger: logger, now: Date())
+        let router = Application.makeRouter(config: config, service: service)
         var settings = HTTPServerSettings()
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
@@ -50,5 +53,5 @@ public final class Application: Sendable {
 
 /// Builds the application without starting it, so tests can run it on port 0.
 public func buildApplication(config: SidecarConfig, logger: Logger = Logger(label: "entitlement-sidecar")) throws -> Application {
-    Application(config: config, logger: logger)
+    try Application(config: config, logger: logger)
 }

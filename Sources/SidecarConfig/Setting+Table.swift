@@ -30,6 +30,32 @@ extension Setting {
             }
             config.logLevel = raw.lowercased()
         },
+        Setting("STIGG_API_KEY", help: "Stigg server API key (no flag: use --api-key-file); without it the sidecar runs offline", default: "none", secret: true) { config, raw throws(ConfigError) in
+            config.apiKey = raw.trimmingCharacters(in: " ").isEmpty ? nil : raw.trimmingCharacters(in: " ")
+        },
+        Setting("STIGG_BASE_URL", help: "Stigg REST base URL", default: "https://api.stigg.io") { config, raw throws(ConfigError) in
+            guard raw.hasPrefix("http://") || raw.hasPrefix("https://"), raw.count > 8 else {
+                throw ConfigError(key: "STIGG_BASE_URL", value: raw, expected: "an http:// or https:// URL")
+            }
+            config.stiggBaseURL = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+        },
+        Setting("SIDECAR_DB_PATH", help: "SQLite database file", default: "./sidecar.sqlite") { config, raw throws(ConfigError) in
+            guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_DB_PATH", value: raw, expected: "a file path") }
+            config.dbPath = raw
+        },
+        Setting("SIDECAR_OFFLINE", help: "answer from the offline snapshot file only", default: "false") { config, raw throws(ConfigError) in
+            config.offline = try ValueParsing.boolean(raw, key: "SIDECAR_OFFLINE")
+        },
+        Setting("SIDECAR_OFFLINE_FILE", help: "snapshot of Stigg entitlement states for offline mode", default: "config/offline-entitlements.json") { config, raw throws(ConfigError) in
+            guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_OFFLINE_FILE", value: raw, expected: "a file path") }
+            config.offlineFile = raw
+        },
+        Setting("ENTITLEMENTS_FALLBACK", help: "JSON rules answering when there is no data, e.g. {\"feature-x\":{\"hasAccess\":true}}", default: "none") { config, raw throws(ConfigError) in
+            config.fallbackJSON = raw.isEmpty ? nil : raw
+        },
+        Setting("SIDECAR_REFRESH_INTERVAL", help: "age after which cached data is refreshed (and counts as stale if upstream fails)", default: "30s") { config, raw throws(ConfigError) in
+            config.refreshInterval = try ValueParsing.duration(raw, key: "SIDECAR_REFRESH_INTERVAL")
+        },
         Setting("SIDECAR_BENCH_FIXED_BYTES", help: "benchmark only: serve a fixed JSON body of this size on /bench/fixed", default: "off") { config, raw throws(ConfigError) in
             config.benchFixedBytes = try ValueParsing.integer(raw, in: 2...1_048_576, key: "SIDECAR_BENCH_FIXED_BYTES", expected: "a byte count 2-1048576")
         },

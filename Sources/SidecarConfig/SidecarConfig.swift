@@ -8,6 +8,18 @@ public struct SidecarConfig: Sendable, Equatable {
     public var maxConnections = 4096
     public var shutdownGrace: Duration = .seconds(10)
     public var logLevel = "info"
+    /// Stigg server API key; nil means offline mode. Never logged or echoed.
+    public var apiKey: String?
+    public var stiggBaseURL = "https://api.stigg.io"
+    public var dbPath = "./sidecar.sqlite"
+    public var offline = false
+    public var offlineFile = "config/offline-entitlements.json"
+    /// `ENTITLEMENTS_FALLBACK`, raw JSON; parsed (and validated) by the app at start-up.
+    public var fallbackJSON: String?
+    public var refreshInterval: Duration = .seconds(30)
+
+    /// Offline when asked to be, or when there is no key to talk to Stigg with.
+    public var isOffline: Bool { offline || (apiKey ?? "").isEmpty }
     /// Benchmark only: serve a fixed JSON body of this many bytes on `GET /bench/fixed`, so
     /// `scripts/bench` can compare the bare server with nginx serving a file of the same size.
     public var benchFixedBytes: Int?

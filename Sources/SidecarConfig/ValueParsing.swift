@@ -7,6 +7,14 @@ public enum ValueParsing {
         return value
     }
 
+    public static func boolean(_ raw: String, key: String) throws(ConfigError) -> Bool {
+        switch raw.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ConfigError(key: key, value: raw, expected: "true or false")
+        }
+    }
+
     public static let durationForm = "a duration such as 500ms, 30s, 1.5s, 5m, 1h or 1m30s"
 
     /// `500ms`, `30s`, `5m`, `1h`, fractions (`1.5s`) and sums (`1m30s`); a bare number is
@@ -36,7 +44,7 @@ public enum ValueParsing {
             default: return nil
             }
         }
-        guard total.isFinite, total <= 1e9 else { return nil }
+        guard total.isFinite, total > 0, total <= 1e9 else { return nil }
         return .nanoseconds(Int64((total * 1e9).rounded()))
     }
 }

@@ -37,6 +37,27 @@ struct EntitlementSidecar: AsyncParsableCommand {
     @Option(help: "Log level (env SIDECAR_LOG_LEVEL, default info).")
     var logLevel: String?
 
+    @Option(help: "Stigg REST base URL (env STIGG_BASE_URL, default https://api.stigg.io).")
+    var stiggBaseUrl: String?
+
+    @Option(help: ArgumentHelp("File holding the Stigg API key (instead of env STIGG_API_KEY).", valueName: "path"))
+    var apiKeyFile: String?
+
+    @Option(help: "SQLite database file (env SIDECAR_DB_PATH, default ./sidecar.sqlite).")
+    var dbPath: String?
+
+    @Option(help: "true: answer from the offline snapshot only (env SIDECAR_OFFLINE; default false, or true without an API key).")
+    var offline: String?
+
+    @Option(help: "Offline snapshot file (env SIDECAR_OFFLINE_FILE, default config/offline-entitlements.json).")
+    var offlineFile: String?
+
+    @Option(help: "Fallback rules JSON for when there is no data (env ENTITLEMENTS_FALLBACK).")
+    var entitlementsFallback: String?
+
+    @Option(help: "Age after which cached data is refreshed (env SIDECAR_REFRESH_INTERVAL, default 30s).")
+    var refreshInterval: String?
+
     @Option(help: .hidden)
     var benchFixedBytes: String?
 
@@ -46,7 +67,9 @@ struct EntitlementSidecar: AsyncParsableCommand {
             ("SIDECAR_HEADER_TIMEOUT", headerTimeout), ("SIDECAR_IDLE_TIMEOUT", idleTimeout),
             ("SIDECAR_BODY_TIMEOUT", bodyTimeout), ("SIDECAR_MAX_CONNECTIONS", maxConnections),
             ("SIDECAR_SHUTDOWN_GRACE", shutdownGrace), ("SIDECAR_LOG_LEVEL", logLevel),
-            ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),
+            ("STIGG_BASE_URL", stiggBaseUrl), ("SIDECAR_DB_PATH", dbPath), ("SIDECAR_OFFLINE", offline),
+            ("SIDECAR_OFFLINE_FILE", offlineFile), ("ENTITLEMENTS_FALLBACK", entitlementsFallback),
+            ("SIDECAR_REFRESH_INTERVAL", refreshInterval), ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }
@@ -54,7 +77,11 @@ struct EntitlementSidecar: AsyncParsableCommand {
     func run() async throws {
         let config: SidecarConfig
         do {
-            config = try SidecarConfig.load(environment: ProcessInfo.processInfo.environment, flags: flagValues)
+            var flags = flagValues
+            if let apiKeyFile {
+                flags["STIGG_API_KEY"] = try readKeyFile(apiKeyFile)
+            }
+            config = try SidecarConfig.load(environment: ProcessInfo.processInfo.environment, flags: flags)
         } catch {
             // EX_USAGE: the operator must fix a setting.
             FileHandle.standardError.write(Data("entitlement-sidecar: \(error)\n".utf8))
@@ -65,12 +92,24 @@ struct EntitlementSidecar: AsyncParsableCommand {
             handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
             return handler
         }
-        let app = try buildApplication(config: config)
+        let logger = Logger(label: "entitlement-sidecar")
         do {
+            let app = try buildApplication(config: config, logger: logger)
             try await app.run()
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("entitlement-sidecar: \(error)\n".utf8))
+            throw ExitCode(64)
         } catch {
-            app.logger.critical("cannot start", metadata: ["error": "\(error)"])
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            FileHandle.standardError.write(Data("entitlement-sidecar: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    private func readKeyFile(_ path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(key: "--api-key-file", value: path, expected: "a readable file holding the API key")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -1,0 +1,21 @@
+import SidecarHTTP
+
+/// Every error a route can answer with; `response` is the one place that maps them to HTTP.
+enum AppError: Error, Equatable {
+    case missingParameter(String)
+    case invalidParameter(String, String)
+    case customerResourceNotFound(customerId: String, resourceId: String?)
+
+    var response: HTTPResponse {
+        switch self {
+        case .missingParameter(let name):
+            .error(.badRequest, code: "missing_parameter", message: "\(name) is required")
+        case .invalidParameter(let name, let why):
+            .error(.badRequest, code: "invalid_parameter", message: "\(name) \(why)")
+        case .customerResourceNotFound(let customerId, let resourceId):
+            .error(
+                .notFound, code: "CustomerResourceNotFound",
+                message: "customer \(customerId) has no entitlements for resource \(resourceId ?? "(none)")")
+        }
+    }
+}

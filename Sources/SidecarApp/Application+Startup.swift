@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import SidecarCache
+import SidecarConfig
+import SidecarSQLite
+
+/// Why start-up stopped, in words an operator can act on.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension Application {
+    /// Opens the store and fills it for the configured mode. Runs before the server listens,
+    /// so a bad snapshot or a database from a newer version stops start-up instead of
+    /// serving wrong answers.
+    static func makeService(config: SidecarConfig, logger: Logger, now: Date) throws -> EntitlementService {
+        let fallback: FallbackRules
+        do {
+            fallback = try config.fallbackJSON.map { json throws(FallbackRulesError) in try FallbackRules(parsing: json) } ?? .none
+        } catch {
+            throw ConfigError(key: "ENTITLEMENTS_FALLBACK", value: nil, expected: "rules JSON like {\"feature-x\":{\"hasAccess\":true}}: \(error.message)")
+        }
+
+        let store = try openStore(path: config.dbPath, logger: logger)
+        if config.isOffline {
+            let snapshot: OfflineSnapshot
+            do {
+                snapshot = try OfflineSnapshot.load(path: config.offlineFile)
+            } catch {
+                throw StartupError(description: "offline snapshot \(error)")
+            }
+            try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: now)
+            logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": "\(snapshot.entries.count)"])
+        } else {
+            // Demo states must never answer for real customers.
+            try store.removeAll(origin: .offline)
+            let (loaded, skipped) = try store.loadPersisted(origin: .upstream)
+            logger.info("online mode", metadata: ["cachedStates": "\(loaded)", "skipped": "\(skipped)"])
+        }
+        return EntitlementService(store: store, fallback: fallback, offline: config.isOffline, loadedAt: now)
+    }
+
+    private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {
+        do {
+            let opened = try EntitlementStore.open(path: path)
+            if let recovery = opened.recovery {
+                // Loud on purpose: cached data was lost and the operator should know why.
+                logger.critical("database was corrupt; moved aside and starting cold", metadata: [
+                    "path": "\(path)", "movedTo": "\(recovery.movedTo)", "cause": "\(recovery.cause)",
+                ])
+            }
+            return opened.store
+        } catch let error as SQLiteError {
+            if case .newerSchema(let found, let known) = error {
+                throw StartupError(description: "database \(path) was written by a newer version of entitlement-sidecar (schema \(found); this version knows up to \(known)); upgrade, or point SIDECAR_DB_PATH at another file")
+            }
+            throw StartupError(description: "cannot open database \(path): \(error)")
+        }
+    }
+}
