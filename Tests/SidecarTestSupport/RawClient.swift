@@ -12,6 +12,7 @@ public final class RawClient {
 
     public struct ClientError: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(host: String = "127.0.0.1", port: Int, timeoutSeconds: Int = 5) throws {

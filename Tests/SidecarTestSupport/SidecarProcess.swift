@@ -14,12 +14,22 @@ public final class SidecarProcess: Sendable {
             .appendingPathComponent("entitlement-sidecar")
     }
 
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
     public init(arguments: [String] = [], environment: [String: String] = [:], timeoutSeconds: Double = 15) throws {
         let process = Process()
         process.executableURL = SidecarProcess.binaryURL
         process.arguments = ["--port", "0"] + arguments
+        // A private database and the shipped snapshot unless the test says otherwise, so
+        // tests never share state through the working directory.
+        let defaults = [
+            "SIDECAR_DB_PATH": FileManager.default.temporaryDirectory
+                .appendingPathComponent("sidecar-\(UUID().uuidString).sqlite").path,
+            "SIDECAR_OFFLINE_FILE": SidecarProcess.repositoryRoot.appendingPathComponent("config/offline-entitlements.json").path,
+        ]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIDECAR_") && !$0.key.hasPrefix("STIGG_") }
-            .merging(environment) { $1 }
+            .merging(defaults) { $1 }.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import SidecarApp
+import SidecarConfig
+import SidecarTestSupport
+
+/// The repository root, found from this file's path, for the shipped config files.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+let demoSnapshotPath = repositoryRoot.appendingPathComponent("config/offline-entitlements.json").path
+
+/// A fresh directory under the system temp dir, for one test's database.
+func makeTempDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A started application on port 0 with the demo snapshot and a temp database.
+func makeApp(
+    fallback: String? = nil, offlineFile: String = demoSnapshotPath, dbPath: String? = nil,
+    configure: (inout SidecarConfig) -> Void = { _ in }
+) throws -> Application {
+    var config = SidecarConfig()
+    config.port = 0
+    config.offline = true
+    config.offlineFile = offlineFile
+    config.dbPath = try dbPath ?? makeTempDirectory().appendingPathComponent("sidecar.sqlite").path
+    config.fallbackJSON = fallback
+    configure(&config)
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    let app = try buildApplication(config: config, logger: logger)
+    try app.start()
+    return app
+}
+
+extension Application {
+    /// One GET on a fresh connection.
+    func get(_ target: String, method: String = "GET") throws -> RawResponse {
+        let client = try RawClient(port: port)
+        try client.send("\(method) \(target) HTTP/1.1\r\nHost: t\r\n\r\n")
+        guard let response = try client.readResponse(hasBody: method != "HEAD") else {
+            throw RawClient.ClientError(description: "no response")
+        }
+        return response
+    }
+}
+
+extension RawResponse {
+    /// The body parsed as a JSON object.
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+    }
+
+    var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
+    var sidecar: [String: Any] { json["sidecar"] as? [String: Any] ?? [:] }
+    var errorMessage: String { (json["error"] as? [String: Any])?["message"] as? String ?? "" }
+}
