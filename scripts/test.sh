@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_build_deps
-apt_install curl python3-venv
+apt_install curl
 swift build --build-tests
 swift test "$@"
 scripts/sdk-compat-test.sh
