@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
+        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarCache", "SidecarHTTP"]),
         .testTarget(
             name: "SidecarAppTests",
             dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarTestSupport"]
