@@ -39,11 +39,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A fake Stigg REST API for tests and local runs (not part of the sidecar).
+        .target(name: "FakeStigg", dependencies: ["SidecarHTTP", "SidecarCache"]),
+        .executableTarget(
+            name: "fake-stigg",
+            dependencies: ["FakeStigg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Shared by the test targets: raw socket client, process runner, temp dirs.
         .target(name: "SidecarTestSupport", path: "Tests/SidecarTestSupport"),
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
+        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarCache", "SidecarHTTP"]),
         .testTarget(
             name: "SidecarAppTests",
             dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarTestSupport"]
