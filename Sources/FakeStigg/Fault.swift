@@ -6,14 +6,13 @@ public enum Fault: Sendable, Equatable {
     case status(Int, retryAfter: Int? = nil)
     /// No answer at all until the fault is cleared (then 500) or the fake stops.
     case hang
-    /// The connection breaks before any body byte (simulated: see FaultResponses.brokenStream).
+    /// The connection closes before any byte of the response.
     case dropConnection
     /// 200 with a JSON content type and a body that is not JSON.
     case malformedJSON
     /// 200 with an HTML page, as a captive portal or a misrouted proxy would send.
     case htmlOK
-    /// The first half of the real body arrives, then the connection breaks (simulated: see
-    /// FaultResponses.brokenStream).
+    /// The head and the first half of the real body arrive, then the connection closes.
     case truncatedBody
     /// 200 with valid JSON in the entitlements shape, at least `bytes` long.
     case hugeBody(bytes: Int)

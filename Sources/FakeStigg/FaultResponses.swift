@@ -30,34 +30,17 @@ enum FaultResponses {
         }
     }
 
-    /// A request whose connection breaks before any byte of the body arrives.
+    /// The connection closes before a byte of the response is sent.
     static func drop() -> HTTPResponse {
-        brokenStream(HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"]), keeping: 0)
+        var response = HTTPResponse(status: .ok)
+        response.abort = .beforeResponse
+        return response
     }
 
-    /// SidecarHTTP gives a handler no way to close a connection, and it writes
-    /// `Content-Length` itself from the body it is given, so neither a silent drop nor a
-    /// short body can be sent as such. What a handler can send is a broken *chunked* stream:
-    /// `Transfer-Encoding: chunked` (which clients obey over `Content-Length`, RFC 9112 §6.3),
-    /// one valid chunk holding the first `keeping` bytes, then a chunk-size line that is not
-    /// hex. A client takes in those bytes, hits a framing error, fails the request and drops
-    /// the connection: what it does when a body ends early. With libcurl (URLSession on
-    /// Linux) the error is "Illegal or missing hexadecimal sequence in chunked-encoding",
-    /// NSURLErrorDomain -1, the same code as a real early close ("transfer closed with N
-    /// bytes remaining"); a real drop with no bytes at all would be -1011 ("Empty reply from
-    /// server"). An exact drop needs a small SidecarHTTP addition (see the FakeStigg notes).
+    /// The head announces the whole body, then the connection closes after `keeping` bytes.
     static func brokenStream(_ response: HTTPResponse, keeping count: Int) -> HTTPResponse {
         var broken = response
-        broken.headers.set("Transfer-Encoding", "chunked")
-        var body: [UInt8] = []
-        if count > 0 {
-            body.append(contentsOf: String(count, radix: 16).utf8)
-            body.append(contentsOf: "\r\n".utf8)
-            body.append(contentsOf: response.body.prefix(count))
-            body.append(contentsOf: "\r\n".utf8)
-        }
-        body.append(contentsOf: "zz\r\n".utf8)
-        broken.body = body
+        broken.abort = .afterBodyBytes(count)
         return broken
     }
 

@@ -29,7 +29,9 @@ extension HTTPConnection {
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
         outputSent = 0
         disarmWrite()
-        if closeAfterFlush {
+        if abortAfterFlush {
+            close()
+        } else if closeAfterFlush {
             startLingering()
         } else if !awaitingResponse && parser.bufferedByteCount > 0 {
             // Pipelined requests held back by the output high-water mark.

@@ -27,6 +27,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// No more requests are read; the connection closes once its output is flushed.
     var closeAfterFlush = false
     var lingering = false
+    /// Close without the lingering FIN handshake (see `HTTPResponse.abort`).
+    var abortAfterFlush = false
     var closed = false
     var phase = Phase.idle
     var phaseStart: UInt64
@@ -125,11 +127,21 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     func enqueue(_ response: HTTPResponse, keepAlive: Bool, version: HTTPVersion, isHead: Bool) {
+        let start = output.count
         response.serialize(
             into: &output, date: loop.dateCache.current(), keepAlive: keepAlive,
             version: version, bodyOmitted: isHead)
         if !keepAlive {
             closeAfterFlush = true
+        }
+        if let abort = response.abort {
+            let bodyBytes = isHead || !response.status.allowsBody ? 0 : response.body.count
+            switch abort {
+            case .beforeResponse: output.removeSubrange(start...)
+            case .afterBodyBytes(let kept): output.removeSubrange((output.count - bodyBytes + min(max(kept, 0), bodyBytes))...)
+            }
+            closeAfterFlush = true
+            abortAfterFlush = true
         }
     }
 

@@ -3,6 +3,15 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// For test doubles of flaky servers: cut the connection instead of finishing the response.
+    public var abort: Abort?
+
+    public enum Abort: Sendable, Equatable {
+        /// Close without sending a byte.
+        case beforeResponse
+        /// Send the head (with the full `Content-Length`) and this many body bytes, then close.
+        case afterBodyBytes(Int)
+    }
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status

@@ -149,6 +149,18 @@ struct HTTPServerTests {
         await server.shutdown(grace: .seconds(1))
     }
 
+    @Test("an aborted response cuts the connection: before any byte, or mid-body")
+    func abort() async throws {
+        let server = try makeServer()
+        let dropped = try RawClient(port: server.port)
+        try dropped.send("GET /abort/none HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try dropped.readResponse() == nil)
+        let truncated = try RawClient(port: server.port)
+        try truncated.send("GET /abort/half HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(throws: RawClient.ClientError.self) { try truncated.readResponse() }
+        await server.shutdown(grace: .seconds(1))
+    }
+
     @Test("IPv6 loopback")
     func ipv6() async throws {
         let server: HTTPServer

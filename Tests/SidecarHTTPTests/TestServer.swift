@@ -40,6 +40,16 @@ func makeServer(
         .now(.json(.ok, Array("{\"n\":\"\(request.pathParameters["number"] ?? "")\"}".utf8)))
     }
     router.post("/echo") { request in .now(HTTPResponse(status: .ok, body: request.body)) }
+    router.get("/abort/none") { _ in
+        var response = HTTPResponse(body: Array("never sent".utf8))
+        response.abort = .beforeResponse
+        return .now(response)
+    }
+    router.get("/abort/half") { _ in
+        var response = HTTPResponse(body: Array("0123456789".utf8))
+        response.abort = .afterBodyBytes(5)
+        return .now(response)
+    }
     router.get("/held") { _ in .later { respond in gate.hold(respond) } }
     router.get("/query") { request in
         do throws(QueryDecodingError) {
