@@ -4,9 +4,10 @@ import SidecarHTTP
 /// Turns the query of an entitlement route into a validated request (DESIGN.md §3, §11):
 /// every message names the parameter. Unknown parameters are ignored.
 struct EntitlementQuery {
-    private var values: [String: String] = [:]
+    /// The known parameters, by position in `known`; a fixed array beats a dictionary here.
+    private var values: [String?] = [nil, nil, nil, nil, nil, nil]
 
-    static let known: Set<String> = ["customerId", "featureId", "currencyId", "requestedUsage", "requestedValues", "resourceId"]
+    static let known = ["customerId", "featureId", "currencyId", "requestedUsage", "requestedValues", "resourceId"]
     static let maxIdLength = 255
 
     init(_ request: HTTPRequest) throws(AppError) {
@@ -16,29 +17,33 @@ struct EntitlementQuery {
         } catch {
             throw .invalidParameter(error.parameter, "is not valid percent-encoded UTF-8")
         }
-        for (name, value) in pairs where EntitlementQuery.known.contains(name) {
+        for (name, value) in pairs {
+            guard let slot = EntitlementQuery.known.firstIndex(of: name) else { continue }
             // Two values for one parameter: which was meant is a guess, so refuse.
-            guard values.updateValue(value, forKey: name) == nil else {
-                throw .invalidParameter(name, "is given more than once")
-            }
+            guard values[slot] == nil else { throw .invalidParameter(name, "is given more than once") }
+            values[slot] = value
         }
+    }
+
+    private subscript(_ name: String) -> String? {
+        EntitlementQuery.known.firstIndex(of: name).flatMap { values[$0] }
     }
 
     /// The customer id from the path (Stigg-compatible routes) or from `customerId=`.
     func customerId(path: String?) throws(AppError) -> String {
         if let path { return try EntitlementQuery.validateId(path, name: "customerId") }
-        guard let value = values["customerId"] else { throw .missingParameter("customerId") }
+        guard let value = self["customerId"] else { throw .missingParameter("customerId") }
         return try EntitlementQuery.validateId(value, name: "customerId")
     }
 
     func resourceId() throws(AppError) -> String? {
-        try values["resourceId"].map { value throws(AppError) in try EntitlementQuery.validateId(value, name: "resourceId") }
+        try self["resourceId"].map { value throws(AppError) in try EntitlementQuery.validateId(value, name: "resourceId") }
     }
 
     func checkRequest(pathCustomerId: String?) throws(AppError) -> CheckRequest {
         let customerId = try customerId(path: pathCustomerId)
         let target: CheckRequest.Target
-        switch (values["featureId"], values["currencyId"]) {
+        switch (self["featureId"], self["currencyId"]) {
         case (let feature?, nil): target = .feature(try EntitlementQuery.validateId(feature, name: "featureId"))
         case (nil, let currency?): target = .currency(try EntitlementQuery.validateId(currency, name: "currencyId"))
         case (nil, nil): throw .missingParameter("featureId or currencyId")
@@ -50,7 +55,7 @@ struct EntitlementQuery {
     }
 
     private func requestedUsage() throws(AppError) -> Double? {
-        guard let raw = values["requestedUsage"] else { return nil }
+        guard let raw = self["requestedUsage"] else { return nil }
         guard EntitlementQuery.isPlainDecimal(raw), let value = Double(raw), value.isFinite else {
             throw .invalidParameter("requestedUsage", "must be a non-negative number, got \"\(raw.prefix(40))\"")
         }
@@ -58,7 +63,7 @@ struct EntitlementQuery {
     }
 
     private func requestedValues() throws(AppError) -> [String]? {
-        guard let raw = values["requestedValues"] else { return nil }
+        guard let raw = self["requestedValues"] else { return nil }
         let parts = raw.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard !raw.isEmpty, !parts.contains(where: \.isEmpty) else {
             throw .invalidParameter("requestedValues", "must be a comma-separated list of non-empty values")

@@ -1,27 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSidecarShims
 import Dispatch
 
-/// One serial queue that owns a set of connections. Every connection's sources target its
-/// loop's queue, so a burst of events is drained on one thread without hops between threads.
+/// One serial queue that owns a set of connections, and the epoll instance they are
+/// registered with. A single Dispatch read source watches that epoll fd, so one wakeup drains
+/// every ready socket: libdispatch on Linux re-arms a fired source through its manager thread,
+/// and with a source per socket that thread hop would be paid on every request.
 final class EventLoop: @unchecked Sendable {
     // @unchecked: every mutable field below is touched only on `queue`.
     let queue: DispatchQueue
     let settings: HTTPServerSettings
-    var connections: [ObjectIdentifier: HTTPConnection] = [:]
+    let poller: Int32
+    var connections: [Int32: HTTPConnection] = [:]
     var dateCache = HTTPDateCache()
     var draining = false
     /// One receive buffer shared by the loop's connections: they never read at the same time.
     let readBuffer: UnsafeMutableRawBufferPointer
+    private let readyFDs: UnsafeMutablePointer<Int32>
+    private let readyEvents: UnsafeMutablePointer<UInt32>
+    private static let batch: Int32 = 256
+    private var pollerSource: DispatchSourceRead?
     private var sweepTimer: DispatchSourceTimer?
 
-    init(index: Int, settings: HTTPServerSettings) {
+    init(index: Int, settings: HTTPServerSettings) throws {
         self.settings = settings
         queue = DispatchQueue(label: "sidecar.http.loop\(index)", qos: .userInteractive)
+        poller = sidecar_poller_create()
+        guard poller >= 0 else { throw SocketError.last("epoll_create1") }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        readyFDs = .allocate(capacity: Int(EventLoop.batch))
+        readyEvents = .allocate(capacity: Int(EventLoop.batch))
     }
 
-    deinit { readBuffer.deallocate() }
+    deinit {
+        readBuffer.deallocate()
+        readyFDs.deallocate()
+        readyEvents.deallocate()
+        _ = Glibc.close(poller)
+    }
 
     func start() {
+        let source = DispatchSource.makeReadSource(fileDescriptor: poller, queue: queue)
+        source.setEventHandler { [weak self] in self?.drainReady() }
+        source.resume()
+        pollerSource = source
+
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = EventLoop.sweepNanoseconds(settings)
         timer.schedule(
@@ -34,9 +61,36 @@ final class EventLoop: @unchecked Sendable {
 
     func stop() {
         queue.async { [self] in
+            pollerSource?.cancel()
+            pollerSource = nil
             sweepTimer?.cancel()
             sweepTimer = nil
         }
+    }
+
+    /// Handles every socket epoll reports ready, without blocking (level-triggered: what is
+    /// not consumed now is reported again).
+    private func drainReady() {
+        let count = Int(sidecar_poller_wait(poller, readyFDs, readyEvents, EventLoop.batch, 0))
+        for i in 0..<max(count, 0) {
+            guard let connection = connections[readyFDs[i]] else { continue }
+            let ready = readyEvents[i]
+            if ready & 1 != 0 { connection.readable() }
+            if ready & 2 != 0 && !connection.closed { connection.writable() }
+        }
+    }
+
+    /// Interest bits: 1 readable, 2 writable.
+    func watch(_ fd: Int32, interest: UInt32) -> Bool {
+        sidecar_poller_add(poller, fd, interest) == 0
+    }
+
+    func changeInterest(_ fd: Int32, to interest: UInt32) {
+        _ = sidecar_poller_modify(poller, fd, interest)
+    }
+
+    func unwatch(_ fd: Int32) {
+        _ = sidecar_poller_remove(poller, fd)
     }
 
     /// A quarter of the shortest timeout, so a deadline is late by at most 25 % of it;
@@ -54,12 +108,14 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func register(_ connection: HTTPConnection) {
-        connections[ObjectIdentifier(connection)] = connection
+        connections[connection.fd] = connection
         if draining { connection.drain() }
     }
 
     func remove(_ connection: HTTPConnection) {
-        connections[ObjectIdentifier(connection)] = nil
+        if connections[connection.fd] === connection {
+            connections[connection.fd] = nil
+        }
     }
 }
 

@@ -40,28 +40,21 @@ extension HTTPConnection {
         }
     }
 
+    func writable() {
+        flush()
+        updatePhase()
+    }
+
     private func armWrite() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in
-                flush()
-                updatePhase()
-            }
-            source.setCancelHandler { [self] in sourceCancelled() }
-            pendingCancels += 1
-            writeSource = source
-        }
-        if !writeArmed {
-            writeArmed = true
-            writeSource?.resume()
-        }
+        guard !writeArmed else { return }
+        writeArmed = true
+        updateInterest()
     }
 
     private func disarmWrite() {
-        if writeArmed {
-            writeArmed = false
-            writeSource?.suspend()
-        }
+        guard writeArmed else { return }
+        writeArmed = false
+        updateInterest()
     }
 
     /// Sends FIN and drains what the client still sends before closing, so a response that

@@ -17,8 +17,8 @@ final class HTTPConnection: @unchecked Sendable {
     let handler: HTTPHandler
     let onClose: () -> Void
     var parser: HTTPParser
-    var readSource: DispatchSourceRead?
-    var writeSource: DispatchSourceWrite?
+    /// Readiness the loop's poller watches for: reading unless suspended, writing only while
+    /// output is blocked.
     var writeArmed = false
     var readSuspended = false
     var output: [UInt8] = []
@@ -32,7 +32,6 @@ final class HTTPConnection: @unchecked Sendable {
     var closed = false
     var phase = Phase.idle
     var phaseStart: UInt64
-    var pendingCancels = 0
 
     /// Output past which no further pipelined request is processed until the client reads.
     static let outputHighWater = 256 * 1024
@@ -48,12 +47,12 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Called on the loop queue once the connection is registered.
     func start() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        source.setEventHandler { [unowned self] in readable() }
-        source.setCancelHandler { [self] in sourceCancelled() }
-        pendingCancels += 1
-        readSource = source
-        source.resume()
+        if !loop.watch(fd, interest: 1) { close() }
+    }
+
+    func updateInterest() {
+        guard !closed else { return }
+        loop.changeInterest(fd, to: (readSuspended ? 0 : 1) | (writeArmed ? 2 : 0))
     }
 
     func readable() {
@@ -146,15 +145,15 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     func suspendReading() {
-        guard !readSuspended, let source = readSource else { return }
+        guard !readSuspended else { return }
         readSuspended = true
-        source.suspend()
+        updateInterest()
     }
 
     func resumeReading() {
-        guard readSuspended, let source = readSource else { return }
+        guard readSuspended else { return }
         readSuspended = false
-        source.resume()
+        updateInterest()
     }
 
     /// Called when the server shuts down: idle connections close now, busy ones after
@@ -168,24 +167,10 @@ final class HTTPConnection: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        resumeReading()
-        readSource?.cancel()
-        if let writer = writeSource {
-            if !writeArmed { writer.resume() }
-            writer.cancel()
-        }
+        // Out of the poller before the number can be reused by a new connection.
+        loop.unwatch(fd)
+        _ = Glibc.close(fd)
         loop.remove(self)
         onClose()
-    }
-
-    /// The fd is closed only after every source on it is cancelled, or a new connection
-    /// reusing the number could receive a stale event.
-    func sourceCancelled() {
-        pendingCancels -= 1
-        if pendingCancels == 0 {
-            readSource = nil
-            writeSource = nil
-            _ = Glibc.close(fd)
-        }
     }
 }

@@ -53,8 +53,8 @@ public struct HTTPRequest: Sendable {
                 return ("/", nil)
             }
         }
-        if let mark = rest.firstIndex(of: "?") {
-            return (rest[..<mark], rest[rest.index(after: mark)...])
+        if let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            return (rest[..<mark], rest[rest.utf8.index(after: mark)...])
         }
         return (rest, nil)
     }

@@ -34,7 +34,8 @@ public final class HTTPServer: Sendable {
         self.requestedPort = port
         self.settings = settings
         self.handler = handler
-        loops = (0..<max(1, settings.eventLoops)).map { EventLoop(index: $0, settings: settings) }
+        // epoll_create1 fails only when the process is out of descriptors; start() would fail too.
+        loops = (0..<max(1, settings.eventLoops)).compactMap { try? EventLoop(index: $0, settings: settings) }
     }
 
     /// The bound port (useful after listening on port 0).
@@ -45,6 +46,7 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts accepting. Returns the bound port.
     @discardableResult
     public func start() throws -> Int {
+        guard !loops.isEmpty else { throw SocketError.last("epoll_create1") }
         let (fd, port) = try Socket.listenTCP(host: host, port: requestedPort)
         loops.forEach { $0.start() }
         state.withLock { state in
