@@ -25,8 +25,8 @@ enum Signals {
     }
 
     /// Resumes the continuation once, and keeps the signal sources alive meanwhile.
-    // @unchecked Sendable: both fields are touched only on the signal queue or before any
-    // source is resumed... except `keep`, which runs before the handlers can fire for it.
+    // @unchecked Sendable: the two fields are never shared: `claimed` is touched only on the
+    // serial signal queue, `sources` only by the caller that installs the handlers.
     private final class Once: @unchecked Sendable {
         private var claimed = false
         private var sources: [any DispatchSourceSignal] = []

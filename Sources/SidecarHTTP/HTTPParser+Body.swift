@@ -1,11 +1,17 @@
 extension HTTPParser {
-    mutating func parseBody(remaining: Int) -> Step {
-        let available = buffer.count - readIndex
-        guard available > 0 else { return .needMore }
-        let take = min(available, remaining)
+    /// Moves up to `remaining` buffered bytes into the body; returns how many (0: none buffered).
+    private mutating func takeBodyBytes(upTo remaining: Int) -> Int {
+        let take = min(buffer.count - readIndex, remaining)
+        guard take > 0 else { return 0 }
         body.append(contentsOf: buffer[readIndex..<(readIndex + take)])
         readIndex += take
         scanIndex = readIndex
+        return take
+    }
+
+    mutating func parseBody(remaining: Int) -> Step {
+        let take = takeBodyBytes(upTo: remaining)
+        guard take > 0 else { return .needMore }
         if take == remaining { return .complete }
         state = .body(remaining: remaining - take)
         compact()
@@ -40,12 +46,8 @@ extension HTTPParser {
     }
 
     mutating func parseChunkData(remaining: Int) -> Step {
-        let available = buffer.count - readIndex
-        guard available > 0 else { return .needMore }
-        let take = min(available, remaining)
-        body.append(contentsOf: buffer[readIndex..<(readIndex + take)])
-        readIndex += take
-        scanIndex = readIndex
+        let take = takeBodyBytes(upTo: remaining)
+        guard take > 0 else { return .needMore }
         state = take == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - take)
         return .continue
     }
