@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "SidecarHTTP", dependencies: ["CSidecarShims"]),
         .target(name: "SidecarCache", dependencies: ["SidecarSQLite"]),
         .target(name: "SidecarConfig"),
+        .target(name: "SidecarUpstream", dependencies: ["SidecarCache"]),
         .target(
             name: "SidecarApp",
             dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
         // Shared by the test targets: raw socket client, process runner, temp dirs.
         .target(name: "SidecarTestSupport", path: "Tests/SidecarTestSupport"),
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
+        .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarCache", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
         .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarCache", "SidecarHTTP"]),

@@ -1,0 +1,127 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// How to reach Stigg.
+public struct UpstreamConfiguration: Sendable {
+    public var baseURL: URL
+    public var apiKey: String
+    /// Per-call deadline, enforced here: URLSession on Linux rounds its own timeouts to whole
+    /// seconds (and a 0.5 s one fires at once).
+    public var timeout: Duration
+    /// Bodies larger than this are refused (DESIGN.md §11: 8 MiB).
+    public var maxBodyBytes: Int
+    /// Connections kept open to the host.
+    public var maxConnections: Int
+
+    public init(baseURL: URL, apiKey: String, timeout: Duration = .seconds(5), maxBodyBytes: Int = 8 * 1024 * 1024, maxConnections: Int = 4) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        self.maxConnections = maxConnections
+    }
+}
+
+/// The Stigg REST calls the sidecar needs. Connections are reused across calls; every call
+/// either returns a whole, well-typed value or throws a classified `UpstreamError`.
+public final class StiggClient: Sendable {
+    public let configuration: UpstreamConfiguration
+    private let session: URLSession
+
+    public init(configuration: UpstreamConfiguration) {
+        self.configuration = configuration
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.httpMaximumConnectionsPerHost = configuration.maxConnections
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        // Our deadline wins; this only stops a stuck transfer from living forever.
+        let seconds = Double(configuration.timeout.components.seconds) + 1
+        sessionConfiguration.timeoutIntervalForRequest = seconds
+        sessionConfiguration.timeoutIntervalForResource = seconds
+        session = URLSession(configuration: sessionConfiguration)
+    }
+
+    deinit { session.invalidateAndCancel() }
+
+    /// GET `path` (already percent-encoded) with `query`; returns the body of a 2xx.
+    func get(_ path: String, query: [(String, String)] = [], deadline: Duration? = nil) async throws(UpstreamError) -> [UInt8] {
+        guard var components = URLComponents(url: configuration.baseURL, resolvingAgainstBaseURL: false) else {
+            throw .invalidResponse("cannot build a URL for \(path)")
+        }
+        let basePath = components.percentEncodedPath.trimmingSuffix("/")
+        components.percentEncodedPath = basePath + path
+        if !query.isEmpty {
+            components.percentEncodedQuery = query.map { "\($0.0)=\(StiggClient.encodeQueryValue($0.1))" }.joined(separator: "&")
+        }
+        guard let url = components.url else { throw .invalidResponse("cannot build a URL for \(path)") }
+        var request = URLRequest(url: url)
+        request.setValue(configuration.apiKey, forHTTPHeaderField: "X-API-KEY")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        return try await send(request, deadline: deadline ?? configuration.timeout)
+    }
+
+    private func send(_ request: URLRequest, deadline: Duration) async throws(UpstreamError) -> [UInt8] {
+        let session = self.session
+        let outcome: Result<(Data, URLResponse), any Error>
+        do {
+            outcome = .success(try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
+                group.addTask { try await session.data(for: request) }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let answer = first else { throw UpstreamError.timeout }
+                return answer
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .failure(let error as UpstreamError): throw error
+        case .failure(let error): throw StiggClient.classify(error)
+        case .success(let (data, response)):
+            guard let http = response as? HTTPURLResponse else { throw .invalidResponse("not an HTTP response") }
+            if data.count > configuration.maxBodyBytes {
+                throw .invalidResponse("body of \(data.count) bytes exceeds the \(configuration.maxBodyBytes)-byte limit")
+            }
+            let body = [UInt8](data)
+            guard (200..<300).contains(http.statusCode) else {
+                throw .status(
+                    code: http.statusCode, message: ErrorMessage.extract(body),
+                    retryAfter: RetryAfter.parse(http.value(forHTTPHeaderField: "Retry-After"), now: Date()))
+            }
+            return body
+        }
+    }
+
+    static func classify(_ error: any Error) -> UpstreamError {
+        if error is CancellationError { return .timeout }
+        guard let urlError = error as? URLError else { return .transport(String(describing: type(of: error))) }
+        switch urlError.code {
+        case .timedOut: return .timeout
+        case .cancelled: return .timeout
+        default: return .transport(urlError.localizedDescription)
+        }
+    }
+
+    /// Query values as Stigg's SDKs send them: everything but unreserved characters escaped,
+    /// commas included (`a%2Cb`), so ids with `&`, `+` or `=` survive.
+    static func encodeQueryValue(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    static func encodePathSegment(_ value: String) -> String {
+        encodeQueryValue(value)
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
