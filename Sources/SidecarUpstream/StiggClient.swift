@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -63,38 +65,43 @@ public final class StiggClient: Sendable {
     }
 
     private func send(_ request: URLRequest, deadline: Duration) async throws(UpstreamError) -> [UInt8] {
-        let session = self.session
-        let outcome: Result<(Data, URLResponse), any Error>
-        do {
-            outcome = .success(try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
-                group.addTask { try await session.data(for: request) }
-                group.addTask {
-                    try await Task.sleep(for: deadline)
-                    return nil
+        let (data, response) = try await StiggClient.race(session: session, request: request, deadline: deadline)
+        guard let http = response as? HTTPURLResponse else { throw .invalidResponse("not an HTTP response") }
+        if data.count > configuration.maxBodyBytes {
+            throw .invalidResponse("body of \(data.count) bytes exceeds the \(configuration.maxBodyBytes)-byte limit")
+        }
+        let body = [UInt8](data)
+        guard (200..<300).contains(http.statusCode) else {
+            throw .status(
+                code: http.statusCode, message: ErrorMessage.extract(body),
+                retryAfter: RetryAfter.parse(http.value(forHTTPHeaderField: "Retry-After"), now: Date()))
+        }
+        return body
+    }
+
+    /// The transfer against the deadline. Returns the moment the deadline passes: the
+    /// transfer is cancelled but not waited for, because URLSession on Linux can take seconds
+    /// to notice. Both sides run on Dispatch, not on Swift's cooperative pool, so a busy pool
+    /// cannot delay the transfer past its own deadline.
+    private static func race(session: URLSession, request: URLRequest, deadline: Duration) async throws(UpstreamError) -> (Data, URLResponse) {
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<(Data, URLResponse), UpstreamError>, Never>) in
+            let once = ResumeOnce(continuation)
+            let transfer = session.dataTask(with: request) { data, response, error in
+                if let data, let response {
+                    once.resume(.success((data, response)))
+                } else {
+                    once.resume(.failure(classify(error ?? URLError(.badServerResponse))))
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let answer = first else { throw UpstreamError.timeout }
-                return answer
-            })
-        } catch {
-            outcome = .failure(error)
-        }
-        switch outcome {
-        case .failure(let error as UpstreamError): throw error
-        case .failure(let error): throw StiggClient.classify(error)
-        case .success(let (data, response)):
-            guard let http = response as? HTTPURLResponse else { throw .invalidResponse("not an HTTP response") }
-            if data.count > configuration.maxBodyBytes {
-                throw .invalidResponse("body of \(data.count) bytes exceeds the \(configuration.maxBodyBytes)-byte limit")
             }
-            let body = [UInt8](data)
-            guard (200..<300).contains(http.statusCode) else {
-                throw .status(
-                    code: http.statusCode, message: ErrorMessage.extract(body),
-                    retryAfter: RetryAfter.parse(http.value(forHTTPHeaderField: "Retry-After"), now: Date()))
+            let (seconds, attoseconds) = deadline.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
+                once.resume(.failure(.timeout))
+                transfer.cancel()
             }
-            return body
+            transfer.resume()
         }
+        return try outcome.get()
     }
 
     static func classify(_ error: any Error) -> UpstreamError {
@@ -123,5 +130,21 @@ public final class StiggClient: Sendable {
 extension String {
     func trimmingSuffix(_ suffix: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
+
+/// Resumes a continuation with whichever outcome comes first.
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(_ value: Value) {
+        continuation.withLock { pending in
+            pending?.resume(returning: value)
+            pending = nil
+        }
     }
 }
