@@ -55,10 +55,6 @@ public final class EntitlementStore: Sendable {
 
     public var count: Int { index.withLock { $0.states.count } }
 
-    public var oldestSyncedAt: Date? {
-        index.withLock { $0.states.values.lazy.map(\.syncedAt).min() }
-    }
-
     // MARK: Writes (SQLite, then memory)
 
     /// Stores one state, replacing what was there.

@@ -23,10 +23,6 @@ public struct Setting: Sendable {
         let stem = key.hasPrefix("SIDECAR_") ? String(key.dropFirst("SIDECAR_".count)) : key
         return "--" + String(stem.lowercased().map { $0 == "_" ? "-" : $0 })
     }
-
-    func error(_ value: String, expected: String) -> ConfigError {
-        ConfigError(key: key, value: isSecret ? nil : value, expected: expected)
-    }
 }
 
 extension SidecarConfig {
@@ -39,8 +35,12 @@ extension SidecarConfig {
         var config = SidecarConfig()
         for layer in [file, environment, flags] {
             for setting in Setting.all {
-                if let raw = layer[setting.key] {
+                guard let raw = layer[setting.key] else { continue }
+                do {
                     try setting.apply(&config, raw)
+                } catch {
+                    // One place keeps secrets out of every message, whatever a rule throws.
+                    throw setting.isSecret ? ConfigError(key: error.key, value: nil, expected: error.expected) : error
                 }
             }
         }
