@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CSidecarShims
 import Dispatch
+import Synchronization
 
 /// One serial queue that owns a set of connections, and the epoll instance they are
 /// registered with. A single Dispatch read source watches that epoll fd, so one wakeup drains
@@ -17,7 +18,10 @@ final class EventLoop: @unchecked Sendable {
     let poller: Int32
     var connections: [Int32: HTTPConnection] = [:]
     var dateCache = HTTPDateCache()
-    var draining = false
+    /// Shared by every loop of a server and set before any loop is told to drain, so a
+    /// response produced anywhere after shutdown began says `Connection: close`.
+    let shutdown: ShutdownFlag
+    var draining: Bool { shutdown.isSet }
     /// One receive buffer shared by the loop's connections: they never read at the same time.
     let readBuffer: UnsafeMutableRawBufferPointer
     private let readyFDs: UnsafeMutablePointer<Int32>
@@ -26,8 +30,9 @@ final class EventLoop: @unchecked Sendable {
     private var pollerSource: DispatchSourceRead?
     private var sweepTimer: DispatchSourceTimer?
 
-    init(index: Int, settings: HTTPServerSettings) throws {
+    init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag) throws {
         self.settings = settings
+        self.shutdown = shutdown
         queue = DispatchQueue(label: "sidecar.http.loop\(index)", qos: .userInteractive)
         poller = sidecar_poller_create()
         guard poller >= 0 else { throw SocketError.last("epoll_create1") }
@@ -124,4 +129,11 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// A one-way flag readable from any loop without a queue hop.
+final class ShutdownFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 
 extension HTTPServer {
@@ -13,12 +16,15 @@ extension HTTPServer {
                 state.acceptPaused = false
                 state.acceptSource?.resume()
             }
+            // Refuse new connections now; the fd itself closes when the source is cancelled,
+            // which happens later on the accept queue.
+            if state.listener >= 0 { _ = Glibc.shutdown(state.listener, Int32(SHUT_RDWR)) }
             state.acceptSource?.cancel()
             state.acceptSource = nil
         }
+        shutdownFlag.set()
         for loop in loops {
             loop.queue.async {
-                loop.draining = true
                 for connection in loop.connections.values { connection.drain() }
             }
         }

@@ -17,11 +17,13 @@ public final class HTTPServer: Sendable {
     let acceptQueue = DispatchQueue(label: "sidecar.http.accept", qos: .userInteractive)
     let state = Mutex(State())
     let openConnections = Atomic<Int>(0)
+    let shutdownFlag = ShutdownFlag()
 
     // Not Sendable itself (it holds a Dispatch source); only ever touched inside `state`'s lock.
     struct State {
-        var listener: Int32 = -1
         var port = 0
+        /// Closed only by the accept source's cancel handler, as Dispatch requires.
+        var listener: Int32 = -1
         var acceptSource: (any DispatchSourceRead)?
         var acceptPaused = false
         var nextLoop = 0
@@ -34,8 +36,9 @@ public final class HTTPServer: Sendable {
         self.requestedPort = port
         self.settings = settings
         self.handler = handler
+        let flag = shutdownFlag
         // epoll_create1 fails only when the process is out of descriptors; start() would fail too.
-        loops = (0..<max(1, settings.eventLoops)).compactMap { try? EventLoop(index: $0, settings: settings) }
+        loops = (0..<max(1, settings.eventLoops)).compactMap { try? EventLoop(index: $0, settings: settings, shutdown: flag) }
     }
 
     /// The bound port (useful after listening on port 0).
