@@ -26,9 +26,13 @@ let package = Package(
         .target(name: "SidecarConfig"),
         .target(name: "SidecarUpstream", dependencies: ["SidecarCache"]),
         .target(
+            name: "SidecarSync",
+            dependencies: ["SidecarUpstream", "SidecarCache", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "SidecarApp",
             dependencies: [
-                "SidecarHTTP", "SidecarCache", "SidecarConfig",
+                "SidecarHTTP", "SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarConfig",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -52,10 +56,14 @@ let package = Package(
         .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarCache", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
+        .testTarget(
+            name: "SidecarSyncTests",
+            dependencies: ["SidecarSync", "SidecarUpstream", "SidecarCache", "FakeStigg", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarCache", "SidecarHTTP"]),
         .testTarget(
             name: "SidecarAppTests",
-            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarTestSupport"]
+            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarTestSupport", "FakeStigg"]
         ),
     ],
     swiftLanguageModes: [.v6]

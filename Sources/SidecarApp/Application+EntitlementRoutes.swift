@@ -1,38 +1,57 @@
 import Foundation
 import SidecarCache
 import SidecarHTTP
+import SidecarSync
 
 extension Application {
     /// The four entitlement routes of DESIGN.md §3: ours and the Stigg REST-compatible ones.
     static func addEntitlementRoutes(to router: inout Router, service: EntitlementService) {
         let check: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in
+            let checkRequest: CheckRequest
             do throws(AppError) {
-                let checkRequest = try EntitlementQuery(request).checkRequest(pathCustomerId: pathCustomerId)
-                let answer = service.check(checkRequest, now: Date())
-                return .now(entitlementResponse(ResponseBody.check(answer.entitlement, provenance: answer.provenance), answer.provenance))
+                checkRequest = try EntitlementQuery(request).checkRequest(pathCustomerId: pathCustomerId)
             } catch {
                 return .now(error.response)
             }
+            if let answer = service.cachedCheck(checkRequest, now: service.now()) {
+                return .now(checkResponse(answer))
+            }
+            return .later { respond in
+                service.resolveCheck(checkRequest) { respond(checkResponse($0)) }
+            }
         }
         let list: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in
+            let key: StateKey
             do throws(AppError) {
                 let query = try EntitlementQuery(request)
-                let customerId = try query.customerId(path: pathCustomerId)
-                let resourceId = try query.resourceId()
-                switch service.listing(customerId: customerId, resourceId: resourceId, now: Date()) {
-                case .state(let state, let provenance):
-                    return .now(entitlementResponse(ResponseBody.listing(state, provenance: provenance), provenance))
-                case .resourceNotFound:
-                    throw .customerResourceNotFound(customerId: customerId, resourceId: resourceId)
-                }
+                key = StateKey(customerId: try query.customerId(path: pathCustomerId), resourceId: try query.resourceId())
             } catch {
                 return .now(error.response)
+            }
+            if let answer = service.cachedListing(key, now: service.now()) {
+                return .now(listingResponse(answer, key: key))
+            }
+            return .later { respond in
+                service.resolveListing(key) { respond(listingResponse($0, key: key)) }
             }
         }
         router.get("/entitlements/check") { check($0, nil) }
         router.get("/entitlements") { list($0, nil) }
         router.get("/api/v1/customers/:customerId/entitlements/check") { check($0, $0.pathParameters["customerId"]) }
         router.get("/api/v1/customers/:customerId/entitlements") { list($0, $0.pathParameters["customerId"]) }
+    }
+
+    static func checkResponse(_ answer: EntitlementService.Answer) -> HTTPResponse {
+        entitlementResponse(ResponseBody.check(answer.entitlement, provenance: answer.provenance), answer.provenance)
+    }
+
+    static func listingResponse(_ answer: EntitlementService.ListingAnswer, key: StateKey) -> HTTPResponse {
+        switch answer {
+        case .state(let state, let provenance):
+            return entitlementResponse(ResponseBody.listing(state, provenance: provenance), provenance)
+        case .resourceNotFound:
+            return AppError.customerResourceNotFound(customerId: key.customerId, resourceId: key.resourceId).response
+        }
     }
 
     /// 200 with the provenance headers; fallback answers have no sync time and no `Age`.

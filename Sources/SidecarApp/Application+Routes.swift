@@ -1,20 +1,34 @@
+import Foundation
+import SidecarCache
 import SidecarConfig
 import SidecarHTTP
+import SidecarSync
 
 extension Application {
-    static func makeRouter(config: SidecarConfig, service: EntitlementService) -> Router {
+    static func makeRouter(config: SidecarConfig, service: EntitlementService, startedAt: Date) -> Router {
         var router = Router()
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
         router.get("/livez") { _ in .now(live) }
-        let reason = service.offline ? "offline mode: answering from the snapshot" : "listening"
-        let ready = HTTPResponse.json(.ok, Array("{\"status\":\"ready\",\"reason\":\"\(reason)\"}".utf8))
-        router.get("/readyz") { _ in .now(ready) }
+        router.get("/readyz") { _ in .now(readinessResponse(service.readiness)) }
+        router.get("/status") { _ in
+            .now(.json(.ok, StatusReport(service: service, startedAt: startedAt, now: service.now()).json()))
+        }
         addEntitlementRoutes(to: &router, service: service)
         if let size = config.benchFixedBytes {
             let fixed = HTTPResponse.json(.ok, fixedBody(size: size))
             router.get("/bench/fixed") { _ in .now(fixed) }
         }
         return router
+    }
+
+    static func readinessResponse(_ readiness: Readiness) -> HTTPResponse {
+        var writer = JSONWriter(capacity: 128)
+        writer.raw(#"{"status":"#)
+        writer.string(readiness.status.rawValue)
+        writer.raw(#","reason":"#)
+        writer.string(readiness.reason)
+        writer.raw("}")
+        return .json(readiness.isServing ? .ok : .serviceUnavailable, writer.bytes)
     }
 
     /// `{"data":"xxxx…"}` padded to exactly `size` bytes (at least the 11 of the frame).

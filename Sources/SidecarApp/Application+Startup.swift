@@ -3,6 +3,8 @@ import Logging
 import SidecarCache
 import SidecarConfig
 import SidecarSQLite
+import SidecarSync
+import SidecarUpstream
 
 /// Why start-up stopped, in words an operator can act on.
 public struct StartupError: Error, CustomStringConvertible {
@@ -13,13 +15,18 @@ extension Application {
     /// Opens the store and fills it for the configured mode. Runs before the server listens,
     /// so a bad snapshot or a database from a newer version stops start-up instead of
     /// serving wrong answers.
-    static func makeService(config: SidecarConfig, logger: Logger, now: Date) throws -> EntitlementService {
+    static func makeService(
+        config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: (inout SyncSettings) -> Void
+    ) throws -> EntitlementService {
         let fallback: FallbackRules
         do {
             fallback = try config.fallbackJSON.map { json throws(FallbackRulesError) in try FallbackRules(parsing: json) } ?? .none
         } catch {
             throw ConfigError(key: "ENTITLEMENTS_FALLBACK", value: nil, expected: "rules JSON like {\"feature-x\":{\"hasAccess\":true}}: \(error.message)")
         }
+        let policy = EntitlementService.Policy(
+            refreshInterval: config.refreshInterval, maxStaleness: config.maxStaleness,
+            serveStale: config.stalePolicy == .serve, missTimeout: config.missTimeout)
 
         let store = try openStore(path: config.dbPath, logger: logger)
         if config.isOffline {
@@ -29,15 +36,26 @@ extension Application {
             } catch {
                 throw StartupError(description: "offline snapshot \(error)")
             }
-            try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: now)
+            let loadedAt = now()
+            try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
             logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": "\(snapshot.entries.count)"])
-        } else {
-            // Demo states must never answer for real customers.
-            try store.removeAll(origin: .offline)
-            let (loaded, skipped) = try store.loadPersisted(origin: .upstream)
-            logger.info("online mode", metadata: ["cachedStates": "\(loaded)", "skipped": "\(skipped)"])
+            return EntitlementService(store: store, fallback: fallback, mode: .offline(loadedAt: loadedAt), policy: policy, now: now)
         }
-        return EntitlementService(store: store, fallback: fallback, offline: config.isOffline, loadedAt: now)
+        // Demo states must never answer for real customers.
+        try store.removeAll(origin: .offline)
+        let (loaded, skipped) = try store.loadPersisted(origin: .upstream)
+        logger.info("online mode", metadata: ["cachedStates": "\(loaded)", "skipped": "\(skipped)", "upstream": "\(config.stiggBaseURL)"])
+        guard let baseURL = URL(string: config.stiggBaseURL) else {
+            throw ConfigError(key: "STIGG_BASE_URL", value: config.stiggBaseURL, expected: "an http:// or https:// URL")
+        }
+        let client = StiggClient(configuration: UpstreamConfiguration(
+            baseURL: baseURL, apiKey: config.apiKey ?? "", maxConnections: config.upstreamConcurrency))
+        var settings = SyncSettings(config: config)
+        tuning(&settings)
+        let engine = SyncEngine(
+            store: store, client: client, settings: settings,
+            logger: logger, now: now)
+        return EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: now)
     }
 
     private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {
@@ -56,5 +74,23 @@ extension Application {
             }
             throw StartupError(description: "cannot open database \(path): \(error)")
         }
+    }
+}
+
+extension SyncSettings {
+    init(config: SidecarConfig) {
+        self.init()
+        refreshInterval = config.refreshInterval
+        missTimeout = config.missTimeout
+        upstreamRPS = config.upstreamRPS
+        upstreamConcurrency = config.upstreamConcurrency
+        backoffMax = config.backoffMax
+        switch config.preload {
+        case .none: preload = .none
+        case .all: preload = .all
+        case .customers(let ids): preload = .customers(ids)
+        }
+        // Walking every customer costs one call per 100; not more often than every 5 minutes.
+        preloadInterval = max(config.refreshInterval, .seconds(300))
     }
 }

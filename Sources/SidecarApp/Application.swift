@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SidecarConfig
 import SidecarHTTP
+import SidecarSync
 
 /// The composition root: builds every service from the configuration, starts them in order
 /// and stops them in reverse order.
@@ -9,13 +10,15 @@ public final class Application: Sendable {
     public let config: SidecarConfig
     public let logger: Logger
     let server: HTTPServer
-    let service: EntitlementService
+    public let service: EntitlementService
+    let startedAt: Date
 
-    init(config: SidecarConfig, logger: Logger) throws {
+    init(config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: @Sendable (inout SyncSettings) -> Void) throws {
         self.config = config
         self.logger = logger
-        service = try Application.makeService(config: config, logger: logger, now: Date())
-        let router = Application.makeRouter(config: config, service: service)
+        startedAt = Date()
+        service = try Application.makeService(config: config, logger: logger, now: now, tuning: tuning)
+        let router = Application.makeRouter(config: config, service: service, startedAt: startedAt)
         var settings = HTTPServerSettings()
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
@@ -30,6 +33,8 @@ public final class Application: Sendable {
     /// Starts listening; returns the bound port.
     @discardableResult
     public func start() throws -> Int {
+        // Sync first: the start-up probe is under way by the time the first request lands.
+        service.engine?.start()
         let port = try server.start()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
         return port
@@ -39,6 +44,7 @@ public final class Application: Sendable {
     public func shutdown() async {
         logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
         await server.shutdown(grace: config.shutdownGrace)
+        service.engine?.stop()
         logger.info("stopped")
     }
 
@@ -52,6 +58,10 @@ public final class Application: Sendable {
 }
 
 /// Builds the application without starting it, so tests can run it on port 0.
-public func buildApplication(config: SidecarConfig, logger: Logger = Logger(label: "entitlement-sidecar")) throws -> Application {
-    try Application(config: config, logger: logger)
+/// `now` and `tuning` let tests drive time and the poller by hand.
+public func buildApplication(
+    config: SidecarConfig, logger: Logger = Logger(label: "entitlement-sidecar"),
+    now: @escaping @Sendable () -> Date = { Date() }, tuning: @Sendable (inout SyncSettings) -> Void = { _ in }
+) throws -> Application {
+    try Application(config: config, logger: logger, now: now, tuning: tuning)
 }

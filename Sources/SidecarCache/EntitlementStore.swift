@@ -55,13 +55,34 @@ public final class EntitlementStore: Sendable {
 
     public var count: Int { index.withLock { $0.states.count } }
 
+    /// Every cached state of `origin`, for the poller's scan and `/status`. A copy of the
+    /// references: the scan runs without holding the lock answers need.
+    public func states(origin: StateOrigin) -> [CachedState] {
+        index.withLock { index in index.states.values.filter { $0.origin == origin } }
+    }
+
     // MARK: Writes (SQLite, then memory)
 
     /// Stores one state, replacing what was there.
-    public func put(_ key: StateKey, _ state: EntitlementsState, origin: StateOrigin, syncedAt: Date) throws {
-        let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt)
+    /// The last access carries over from the state it replaces, so a refresh does not make
+    /// an unused entry look used. Returns the stored state.
+    @discardableResult
+    public func put(_ key: StateKey, _ state: EntitlementsState, origin: StateOrigin, syncedAt: Date) throws -> CachedState {
+        let previous = index.withLock { $0.states[key] }
+        let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: previous?.accessedAt)
         try connection.sync { db in try Self.write(cached, to: db) }
         index.withLock { $0.insert(cached) }
+        return cached
+    }
+
+    /// Forgets one state (upstream says the customer or resource no longer exists).
+    public func remove(_ key: StateKey) throws {
+        try connection.sync { db in
+            try db.execute(
+                "DELETE FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
+                [.text(key.customerId), .text(key.resourceId ?? "")])
+        }
+        index.withLock { $0.remove(key) }
     }
 
     /// Replaces every state of `origin` with `entries` in one transaction.
@@ -85,7 +106,7 @@ public final class EntitlementStore: Sendable {
         var skipped = 0
         try connection.sync { db in
             try db.iterate(
-                "SELECT customer_id, resource_id, state, synced_at FROM entitlement_states WHERE origin = ?",
+                "SELECT customer_id, resource_id, state, synced_at, accessed_at FROM entitlement_states WHERE origin = ?",
                 [.text(origin.rawValue)]
             ) { row in
                 let resource = row.string(1)
@@ -93,7 +114,8 @@ public final class EntitlementStore: Sendable {
                 do {
                     let state = try EntitlementsState(json: try JSONParser.parse(row.blob(2)))
                     loaded.append(CachedState(
-                        key: key, state: state, origin: origin, syncedAt: Date(timeIntervalSince1970: row.double(3))))
+                        key: key, state: state, origin: origin, syncedAt: Date(timeIntervalSince1970: row.double(3)),
+                        accessedAt: Date(timeIntervalSince1970: row.double(4))))
                 } catch {
                     skipped += 1
                 }
@@ -120,7 +142,7 @@ public final class EntitlementStore: Sendable {
             [
                 .text(cached.key.customerId), .text(cached.key.resourceId ?? ""), .text(cached.origin.rawValue),
                 .blob(writer.bytes), .real(cached.syncedAt.timeIntervalSince1970),
-                .real(cached.syncedAt.timeIntervalSince1970),
+                .real(cached.accessedAt.timeIntervalSince1970),
                 cached.refreshDue.map { .real($0.timeIntervalSince1970) } ?? .null,
             ])
     }

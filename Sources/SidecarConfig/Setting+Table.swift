@@ -56,6 +56,30 @@ extension Setting {
         Setting("SIDECAR_REFRESH_INTERVAL", help: "age after which cached data is refreshed (and counts as stale if upstream fails)", default: "30s") { config, raw throws(ConfigError) in
             config.refreshInterval = try ValueParsing.duration(raw, key: "SIDECAR_REFRESH_INTERVAL")
         },
+        Setting("SIDECAR_MISS_TIMEOUT", help: "deadline for fetching a customer missing from the cache", default: "1s") { config, raw throws(ConfigError) in
+            config.missTimeout = try ValueParsing.duration(raw, key: "SIDECAR_MISS_TIMEOUT")
+        },
+        Setting("SIDECAR_UPSTREAM_RPS", help: "upstream calls per second, all kinds together", default: "50") { config, raw throws(ConfigError) in
+            config.upstreamRPS = try ValueParsing.integer(raw, in: 1...100_000, key: "SIDECAR_UPSTREAM_RPS", expected: "a count >= 1")
+        },
+        Setting("SIDECAR_UPSTREAM_CONCURRENCY", help: "upstream calls in flight at once", default: "4") { config, raw throws(ConfigError) in
+            config.upstreamConcurrency = try ValueParsing.integer(raw, in: 1...1_000, key: "SIDECAR_UPSTREAM_CONCURRENCY", expected: "a count >= 1")
+        },
+        Setting("SIDECAR_MAX_STALENESS", help: "age past which data is answered per SIDECAR_STALE_POLICY", default: "none") { config, raw throws(ConfigError) in
+            config.maxStaleness = raw.lowercased() == "none" ? nil : try ValueParsing.duration(raw, key: "SIDECAR_MAX_STALENESS", extraForms: "none")
+        },
+        Setting("SIDECAR_STALE_POLICY", help: "serve or fallback: what to do with data older than SIDECAR_MAX_STALENESS", default: "serve") { config, raw throws(ConfigError) in
+            guard let policy = StalePolicy(rawValue: raw.lowercased()) else {
+                throw ConfigError(key: "SIDECAR_STALE_POLICY", value: raw, expected: "serve or fallback")
+            }
+            config.stalePolicy = policy
+        },
+        Setting("SIDECAR_PRELOAD", help: "all, or comma-separated customer ids, to fetch at start and keep fresh", default: "none") { config, raw throws(ConfigError) in
+            config.preload = try ValueParsing.preload(raw, key: "SIDECAR_PRELOAD")
+        },
+        Setting("SIDECAR_BACKOFF_MAX", help: "longest wait between attempts while upstream fails", default: "60s") { config, raw throws(ConfigError) in
+            config.backoffMax = try ValueParsing.duration(raw, key: "SIDECAR_BACKOFF_MAX")
+        },
         Setting("SIDECAR_BENCH_FIXED_BYTES", help: "benchmark only: serve a fixed JSON body of this size on /bench/fixed", default: "off") { config, raw throws(ConfigError) in
             config.benchFixedBytes = try ValueParsing.integer(raw, in: 2...1_048_576, key: "SIDECAR_BENCH_FIXED_BYTES", expected: "a byte count 2-1048576")
         },

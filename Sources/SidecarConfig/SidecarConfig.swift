@@ -17,6 +17,16 @@ public struct SidecarConfig: Sendable, Equatable {
     /// `ENTITLEMENTS_FALLBACK`, raw JSON; parsed (and validated) by the app at start-up.
     public var fallbackJSON: String?
     public var refreshInterval: Duration = .seconds(30)
+    /// Read-through deadline for a cache miss.
+    public var missTimeout: Duration = .seconds(1)
+    /// Upstream calls per second (token bucket, burst = one second's worth).
+    public var upstreamRPS = 50
+    public var upstreamConcurrency = 4
+    /// Data older than this is answered per `stalePolicy`; nil = no limit.
+    public var maxStaleness: Duration?
+    public var stalePolicy: StalePolicy = .serve
+    public var preload: Preload = .none
+    public var backoffMax: Duration = .seconds(60)
 
     /// Offline when asked to be, or when there is no key to talk to Stigg with.
     public var isOffline: Bool { offline || (apiKey ?? "").isEmpty }
@@ -25,6 +35,22 @@ public struct SidecarConfig: Sendable, Equatable {
     public var benchFixedBytes: Int?
 
     public init() {}
+}
+
+/// What to do with data older than `SIDECAR_MAX_STALENESS`.
+public enum StalePolicy: String, Sendable, Equatable {
+    /// Keep answering from it (`source` says `stale` or `cache`).
+    case serve
+    /// Answer from the fallback rules instead.
+    case fallback
+}
+
+/// Which customers to warm at start and keep warm (`SIDECAR_PRELOAD`).
+public enum Preload: Sendable, Equatable {
+    case none
+    /// Page through every customer upstream.
+    case all
+    case customers([String])
 }
 
 /// A setting that could not be used; the message names the key and the accepted form and

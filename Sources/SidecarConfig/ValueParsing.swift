@@ -19,11 +19,27 @@ public enum ValueParsing {
 
     /// `500ms`, `30s`, `5m`, `1h`, fractions (`1.5s`) and sums (`1m30s`); a bare number is
     /// rejected because its unit would be a guess.
-    public static func duration(_ raw: String, key: String) throws(ConfigError) -> Duration {
+    public static func duration(_ raw: String, key: String, extraForms: String? = nil) throws(ConfigError) -> Duration {
         guard let value = parseDuration(raw) else {
-            throw ConfigError(key: key, value: raw, expected: durationForm)
+            throw ConfigError(key: key, value: raw, expected: durationForm + (extraForms.map { ", or \($0)" } ?? ""))
         }
         return value
+    }
+
+    /// `all`, `none`/empty, or comma-separated customer ids (blanks around commas ignored).
+    public static func preload(_ raw: String, key: String) throws(ConfigError) -> Preload {
+        let trimmed = raw.trimmingCharacters(in: " ")
+        switch trimmed.lowercased() {
+        case "", "none": return .none
+        case "all": return .all
+        default:
+            let ids = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: " ") }
+            guard !ids.contains(where: { $0.isEmpty || $0.utf8.count > 255 }) else {
+                throw ConfigError(key: key, value: raw, expected: "all, none, or comma-separated customer ids (1-255 characters each)")
+            }
+            var seen = Set<String>()
+            return .customers(ids.filter { seen.insert($0).inserted })
+        }
     }
 
     static func parseDuration(_ raw: String) -> Duration? {

@@ -58,6 +58,27 @@ struct EntitlementSidecar: AsyncParsableCommand {
     @Option(help: "Age after which cached data is refreshed (env SIDECAR_REFRESH_INTERVAL, default 30s).")
     var refreshInterval: String?
 
+    @Option(help: "Deadline for fetching a customer missing from the cache (env SIDECAR_MISS_TIMEOUT, default 1s).")
+    var missTimeout: String?
+
+    @Option(help: "Upstream calls per second (env SIDECAR_UPSTREAM_RPS, default 50).")
+    var upstreamRps: String?
+
+    @Option(help: "Upstream calls in flight at once (env SIDECAR_UPSTREAM_CONCURRENCY, default 4).")
+    var upstreamConcurrency: String?
+
+    @Option(help: "Age past which data is answered per the stale policy (env SIDECAR_MAX_STALENESS, default none).")
+    var maxStaleness: String?
+
+    @Option(help: "serve or fallback (env SIDECAR_STALE_POLICY, default serve).")
+    var stalePolicy: String?
+
+    @Option(help: "all, or comma-separated customer ids to keep warm (env SIDECAR_PRELOAD).")
+    var preload: String?
+
+    @Option(help: "Longest wait between attempts while upstream fails (env SIDECAR_BACKOFF_MAX, default 60s).")
+    var backoffMax: String?
+
     @Option(help: .hidden)
     var benchFixedBytes: String?
 
@@ -69,7 +90,11 @@ struct EntitlementSidecar: AsyncParsableCommand {
             ("SIDECAR_SHUTDOWN_GRACE", shutdownGrace), ("SIDECAR_LOG_LEVEL", logLevel),
             ("STIGG_BASE_URL", stiggBaseUrl), ("SIDECAR_DB_PATH", dbPath), ("SIDECAR_OFFLINE", offline),
             ("SIDECAR_OFFLINE_FILE", offlineFile), ("ENTITLEMENTS_FALLBACK", entitlementsFallback),
-            ("SIDECAR_REFRESH_INTERVAL", refreshInterval), ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),
+            ("SIDECAR_REFRESH_INTERVAL", refreshInterval), ("SIDECAR_MISS_TIMEOUT", missTimeout),
+            ("SIDECAR_UPSTREAM_RPS", upstreamRps), ("SIDECAR_UPSTREAM_CONCURRENCY", upstreamConcurrency),
+            ("SIDECAR_MAX_STALENESS", maxStaleness), ("SIDECAR_STALE_POLICY", stalePolicy),
+            ("SIDECAR_PRELOAD", preload), ("SIDECAR_BACKOFF_MAX", backoffMax),
+            ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
     }

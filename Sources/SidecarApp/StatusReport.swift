@@ -1,0 +1,56 @@
+import Foundation
+import SidecarCache
+import SidecarSync
+
+/// The `/status` body (DESIGN.md §11). Built from snapshots, so it never holds a lock the
+/// hot path needs while it writes. The API key never appears: upstream errors are built
+/// without it.
+struct StatusReport {
+    static let version = "0.4.0"
+
+    let service: EntitlementService
+    let startedAt: Date
+    let now: Date
+
+    func json() -> [UInt8] {
+        let readiness = service.readiness
+        let upstream = service.upstreamStatus
+        let cache = service.cacheStatus
+        var writer = JSONWriter(capacity: 1024)
+        writer.raw(#"{"version":"#)
+        writer.string(Self.version)
+        writer.raw(#","uptimeSeconds":"#)
+        writer.integer(max(0, Int(Date().timeIntervalSince(startedAt))))
+        writer.raw(#","mode":"#)
+        writer.string(service.isOffline ? "offline" : "online")
+        writer.raw(#","ready":{"status":"#)
+        writer.string(readiness.status.rawValue)
+        writer.raw(#","reason":"#)
+        writer.string(readiness.reason)
+        writer.raw(#"},"upstream":{"state":"#)
+        writer.string(upstream.state.rawValue)
+        writer.raw(#","lastSuccessAt":"#)
+        writer.string(upstream.lastSuccessAt.map(Timestamp.formatRFC3339))
+        writer.raw(#","lastErrorAt":"#)
+        writer.string(upstream.lastErrorAt.map(Timestamp.formatRFC3339))
+        writer.raw(#","lastError":"#)
+        writer.string(upstream.lastError)
+        writer.raw(#","consecutiveFailures":"#)
+        writer.integer(upstream.consecutiveFailures)
+        writer.raw(#","circuit":"#)
+        writer.string(upstream.circuitOpen ? "open" : "closed")
+        writer.raw(#","nextAttemptAt":"#)
+        writer.string(upstream.nextAttemptAt.map(Timestamp.formatRFC3339))
+        writer.raw(#","authenticationFailed":"#)
+        writer.bool(upstream.authenticationFailed)
+        writer.raw(#"},"cache":{"states":"#)
+        writer.integer(cache.states)
+        writer.raw(#","oldestSyncedAt":"#)
+        writer.string(cache.oldestSyncedAt.map(Timestamp.formatRFC3339))
+        writer.raw(#","oldestAgeSeconds":"#)
+        if let oldest = cache.oldestSyncedAt { writer.integer(max(0, Int(now.timeIntervalSince(oldest)))) } else { writer.null() }
+        // The outbox arrives with usage intake; until then it is honestly empty.
+        writer.raw(#"},"outbox":{"pending":0,"sent":0,"deadLetters":0}}"#)
+        return writer.bytes
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import SidecarCache
+
+/// `/readyz` (DESIGN.md §3, §11): ready when the last upstream attempt succeeded or in
+/// offline mode; degraded when it failed but there is data to answer from; not ready when it
+/// failed and there is nothing.
+public struct Readiness: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case ready
+        case degraded
+        case notReady = "not_ready"
+    }
+
+    public var status: Status
+    public var reason: String
+
+    /// Ready and degraded both answer 200: answers come from real data either way.
+    public var isServing: Bool { status != .notReady }
+}
+
+extension EntitlementService {
+    public var readiness: Readiness {
+        guard let engine else {
+            return Readiness(status: .ready, reason: "offline mode: answering from the snapshot")
+        }
+        let upstream = engine.upstreamStatus
+        let cached = store.count
+        switch upstream.state {
+        case .healthy:
+            return Readiness(status: .ready, reason: "upstream reachable")
+        case .failing:
+            let why = upstream.lastError ?? "upstream failing"
+            if cached > 0 {
+                return Readiness(status: .degraded, reason: "\(why); serving last-known-good data (\(cached) states)")
+            }
+            return Readiness(status: .notReady, reason: "\(why); no cached data")
+        case .unknown:
+            if cached > 0 {
+                return Readiness(status: .degraded, reason: "upstream not contacted yet; serving cached data (\(cached) states)")
+            }
+            return Readiness(status: .notReady, reason: "upstream not contacted yet; no cached data")
+        }
+    }
+
+    /// What `/status` reports about the cache.
+    public struct CacheStatus: Sendable {
+        public var states: Int
+        public var oldestSyncedAt: Date?
+    }
+
+    /// A scan of every state: fine for an operator's request, not for the hot path.
+    public var cacheStatus: CacheStatus {
+        let states = store.states(origin: isOffline ? .offline : .upstream)
+        return CacheStatus(states: states.count, oldestSyncedAt: states.lazy.map(\.syncedAt).min())
+    }
+
+    public var upstreamStatus: UpstreamStatus { engine?.upstreamStatus ?? UpstreamStatus() }
+}

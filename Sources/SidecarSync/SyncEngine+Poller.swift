@@ -1,0 +1,103 @@
+import Dispatch
+import Foundation
+import SidecarCache
+import SidecarUpstream
+
+extension SyncEngine {
+    /// Probes upstream, starts the preload and the poller. Returns at once.
+    public func start() {
+        Task { await self.probe() }
+        if settings.preload != .none {
+            Task { await self.preloadIfDue() }
+        }
+        guard let interval = settings.pollInterval else { return }
+        let nanoseconds = Int(interval.seconds * 1e9)
+        // Made inside the lock: a timer source is not Sendable, so it never leaves it.
+        timers.withLock { timers in
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+            timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds), leeway: .milliseconds(50))
+            timer.setEventHandler { [weak self] in
+                guard let self else { return }
+                Task { await self.tick() }
+            }
+            timers.poll = timer
+            timer.resume()
+        }
+    }
+
+    /// Stops the poller; no new upstream call starts. Calls in flight finish on their own.
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        timers.withLock { timers in
+            timers.poll?.cancel()
+            timers.poll = nil
+        }
+    }
+
+    /// `GET /api/v1/customers?limit=1`: is upstream there, and does it take our key? Sent at
+    /// start and, while the circuit is open, once per backoff.
+    public func probe() async {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        await gate.acquire(.background)
+        defer { gate.release() }
+        do {
+            _ = try await client.customers(after: nil, limit: 1)
+            health.recordSuccess(at: now())
+            logger.info("upstream reachable")
+        } catch {
+            health.recordFailure(error, at: now())
+            logger.warning("upstream probe failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One poller cycle: a probe if the circuit is open, otherwise the most overdue entries
+    /// (one second's worth of the rate cap), then the preload if it is due. Returns when the
+    /// refreshes it started have finished, so a test can call it and then look.
+    public func tick() async {
+        guard !stopped.load(ordering: .relaxed) else { return }
+        let now = self.now()
+        if health.beginProbe(at: now) {
+            await probe()
+            return
+        }
+        if health.allowsBackground(at: now) {
+            let due = dueKeys(at: now, limit: max(0, settings.upstreamRPS - gate.queuedBackground))
+            await withTaskGroup(of: Void.self) { group in
+                for key in due {
+                    group.addTask { _ = await self.load(key, priority: .background) }
+                }
+            }
+        }
+        await preloadIfDue()
+    }
+
+    /// Entries due for a refresh, most urgent first: those whose `validUntil` or
+    /// `usagePeriodEnd` has passed (their cached answer may be wrong), then by how long ago
+    /// they fell due. Entries nobody asked about for `idleAfter` are left alone, unless preloaded.
+    func dueKeys(at now: Date, limit: Int) -> [StateKey] {
+        guard limit > 0 else { return [] }
+        let idleSince = now.addingTimeInterval(-settings.idleAfter.seconds)
+        var due: [(urgent: Bool, at: Date, key: StateKey)] = []
+        for cached in store.states(origin: .upstream) {
+            let dueAt = cached.dueAt(interval: settings.refreshInterval)
+            guard dueAt <= now, cached.accessedAt >= idleSince || isPreloaded(cached.key) else { continue }
+            let urgent = cached.refreshDue.map { $0 <= now } ?? false
+            due.append((urgent, dueAt, cached.key))
+        }
+        due.sort { lhs, rhs in lhs.urgent != rhs.urgent ? lhs.urgent : lhs.at < rhs.at }
+        var keys: [StateKey] = []
+        for entry in due where !isInFlight(entry.key) {
+            keys.append(entry.key)
+            if keys.count == limit { break }
+        }
+        return keys
+    }
+
+    func isPreloaded(_ key: StateKey) -> Bool {
+        switch settings.preload {
+        case .none: false
+        case .all: key.resourceId == nil
+        case .customers(let ids): key.resourceId == nil && ids.contains(key.customerId)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import Dispatch
+import Foundation
+import Logging
+import SidecarCache
+import SidecarUpstream
+import Synchronization
+
+/// What one fetch of a (customer, resource) state came to.
+public enum FetchOutcome: Sendable {
+    /// Upstream answered and the state is stored.
+    case state(CachedState)
+    /// Upstream says the customer (or the resource) does not exist; remembered since `at`.
+    case notFound(at: Date)
+    /// Upstream failed; last-known-good, if any, is untouched.
+    case failed(UpstreamError)
+    /// No call was made: the circuit is open or upstream asked us to wait.
+    case unavailable
+    /// The caller's deadline passed first; the call goes on and still fills the cache.
+    case timedOut
+}
+
+/// Keeps the cache in sync with Stigg: read-through on a miss with single-flight, a poller for
+/// refreshes, preload, backoff and the circuit (DESIGN.md §5). Never overwrites or deletes
+/// good data on a failed or malformed answer.
+public final class SyncEngine: Sendable {
+    public let settings: SyncSettings
+    let store: EntitlementStore
+    let client: StiggClient
+    let health: UpstreamHealth
+    let gate: UpstreamGate
+    let notFound: NotFoundCache
+    let enumAnswers: EnumAnswerCache
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// One upstream call per key at a time; everyone asking meanwhile waits for its outcome.
+    private let flights = Mutex<[StateKey: [CheckedContinuation<FetchOutcome, Never>]]>([:])
+    let timers = Mutex<Timers>(Timers())
+    let stopped = Atomic<Bool>(false)
+
+    struct Timers {
+        var poll: DispatchSourceTimer?
+        var lastPreloadAt: Date?
+        var preloading = false
+    }
+
+    public init(
+        store: EntitlementStore, client: StiggClient, settings: SyncSettings, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+        health = UpstreamHealth(
+            backoff: Backoff(base: settings.backoffBase, cap: settings.backoffMax),
+            circuitThreshold: settings.circuitThreshold, random: random)
+        gate = UpstreamGate(concurrency: settings.upstreamConcurrency, perSecond: settings.upstreamRPS)
+        notFound = NotFoundCache(ttl: settings.notFoundTTL)
+        enumAnswers = EnumAnswerCache(ttl: settings.refreshInterval)
+    }
+
+    public var upstreamStatus: UpstreamStatus { health.status }
+
+    /// Whether a miss may go upstream now; if not, it is answered from fallback at once.
+    public func allowsMiss(at now: Date) -> Bool { health.allowsMiss(at: now) }
+
+    public var circuitOpen: Bool { health.circuitOpen }
+
+    /// When upstream said `key` does not exist, if that is still to be believed.
+    public func notFoundSince(_ key: StateKey, at now: Date) -> Date? { notFound.lookup(key, at: now) }
+
+    /// Read-through for a request: `completion` gets the outcome, or `.timedOut` when
+    /// `deadline` passes first (the call itself goes on and fills the cache).
+    public func fetch(_ key: StateKey, deadline: Duration, completion: @escaping @Sendable (FetchOutcome) -> Void) {
+        let once = CallOnce(completion)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.seconds * 1e9))) {
+            once.call(.timedOut)
+        }
+        Task { once.call(await self.load(key, priority: .miss)) }
+    }
+
+    /// Fetches `key` unless a fetch is already under way, in which case it shares that one.
+    public func load(_ key: StateKey, priority: CallPriority) async -> FetchOutcome {
+        await withCheckedContinuation { continuation in
+            let first = flights.withLock { flights in
+                if flights[key] != nil {
+                    flights[key]!.append(continuation)
+                    return false
+                }
+                flights[key] = [continuation]
+                return true
+            }
+            guard first else { return }
+            Task {
+                let outcome = await self.perform(key, priority: priority)
+                let waiting = self.flights.withLock { $0.removeValue(forKey: key) ?? [] }
+                for waiter in waiting { waiter.resume(returning: outcome) }
+            }
+        }
+    }
+
+    func isInFlight(_ key: StateKey) -> Bool { flights.withLock { $0[key] != nil } }
+
+    private func perform(_ key: StateKey, priority: CallPriority) async -> FetchOutcome {
+        guard permits(priority) else { return .unavailable }
+        await gate.acquire(priority)
+        defer { gate.release() }
+        // Upstream may have failed, or asked us to wait, while this call queued.
+        guard permits(priority) else { return .unavailable }
+        do {
+            let answer = try await client.entitlements(customerId: key.customerId, resourceId: key.resourceId)
+            let at = now()
+            health.recordSuccess(at: at)
+            return apply(answer, for: key, at: at)
+        } catch {
+            failed(key, error)
+            return .failed(error)
+        }
+    }
+
+    private func permits(_ priority: CallPriority) -> Bool {
+        if stopped.load(ordering: .relaxed) { return false }
+        return priority == .miss ? health.allowsMiss(at: now()) : health.allowsBackground(at: now())
+    }
+
+    private func apply(_ answer: EntitlementsAnswer, for key: StateKey, at: Date) -> FetchOutcome {
+        switch answer {
+        case .state(let state) where state.accessDeniedReason != .customerNotFound:
+            do {
+                let cached = try store.put(key, state, origin: .upstream, syncedAt: at)
+                notFound.remove(key)
+                return .state(cached)
+            } catch {
+                // Not upstream's fault; the old state (if any) still answers.
+                logger.error("cannot store state", metadata: ["key": "\(key)", "error": "\(error)"])
+                return .failed(.invalidResponse("state could not be stored"))
+            }
+        case .state, .notFound:
+            // Upstream's word that the key is gone is an answer, not a failure: forget it.
+            do { try store.remove(key) } catch {
+                logger.error("cannot remove state", metadata: ["key": "\(key)", "error": "\(error)"])
+            }
+            notFound.insert(key, at: at)
+            return .notFound(at: at)
+        }
+    }
+
+    func failed(_ key: StateKey, _ error: UpstreamError) {
+        if case .state(let cached) = store.lookup(key) { cached.markAttemptFailed() }
+        let counted = health.recordFailure(error, at: now())
+        logger.log(level: counted ? .warning : .notice, "upstream call failed", metadata: [
+            "key": "\(key)", "error": "\(error)",
+        ])
+    }
+}
+
+/// Calls a completion once: with the outcome or at the deadline, whichever comes first.
+final class CallOnce<Value: Sendable>: Sendable {
+    private let completion: Mutex<(@Sendable (Value) -> Void)?>
+
+    init(_ completion: @escaping @Sendable (Value) -> Void) {
+        self.completion = Mutex(completion)
+    }
+
+    func call(_ value: Value) {
+        let pending = completion.withLock { pending in
+            defer { pending = nil }
+            return pending
+        }
+        pending?(value)
+    }
+}

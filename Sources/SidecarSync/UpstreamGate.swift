@@ -1,0 +1,80 @@
+import Dispatch
+import Synchronization
+
+/// Which queue an upstream call waits in: a request is waiting on a miss, nobody is waiting
+/// on a refresh, so misses always go first (DESIGN.md §11).
+public enum CallPriority: Sendable {
+    case miss
+    case background
+}
+
+/// Admits upstream calls within the concurrency cap and the token bucket, misses before
+/// background work, first come first served within each.
+final class UpstreamGate: Sendable {
+    private struct State {
+        var inUse = 0
+        var bucket: TokenBucket
+        var misses: [CheckedContinuation<Void, Never>] = []
+        var background: [CheckedContinuation<Void, Never>] = []
+        var timerArmed = false
+    }
+
+    private let concurrency: Int
+    private let state: Mutex<State>
+
+    init(concurrency: Int, perSecond: Int) {
+        self.concurrency = max(concurrency, 1)
+        state = Mutex(State(bucket: TokenBucket(perSecond: perSecond, now: UpstreamGate.monotonicSeconds())))
+    }
+
+    /// Waits for a slot and a token. Every successful `acquire` must be paired with `release`.
+    func acquire(_ priority: CallPriority) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            state.withLock { state in
+                switch priority {
+                case .miss: state.misses.append(continuation)
+                case .background: state.background.append(continuation)
+                }
+            }
+            pump()
+        }
+    }
+
+    func release() {
+        state.withLock { $0.inUse -= 1 }
+        pump()
+    }
+
+    /// Background calls waiting for a slot or a token.
+    var queuedBackground: Int { state.withLock { $0.background.count } }
+
+    private func pump() {
+        var admitted: [CheckedContinuation<Void, Never>] = []
+        var armTimer: Double?
+        state.withLock { state in
+            while state.inUse < concurrency, !(state.misses.isEmpty && state.background.isEmpty) {
+                if let wait = state.bucket.take(now: UpstreamGate.monotonicSeconds()) {
+                    if !state.timerArmed {
+                        state.timerArmed = true
+                        armTimer = wait
+                    }
+                    break
+                }
+                state.inUse += 1
+                admitted.append(state.misses.isEmpty ? state.background.removeFirst() : state.misses.removeFirst())
+            }
+        }
+        if let wait = armTimer {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(wait * 1e9) + 1)) { [self] in
+                state.withLock { $0.timerArmed = false }
+                pump()
+            }
+        }
+        // Resumed outside the lock: a continuation may run inline.
+        for continuation in admitted { continuation.resume() }
+    }
+
+    static func monotonicSeconds() -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+    }
+}
