@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import Synchronization
+import FakeStigg
+import SidecarCache
+import SidecarSync
+import SidecarUpstream
+
+/// Time that moves only when a test says so.
+final class ManualClock: Sendable {
+    private let current: Mutex<Date>
+
+    /// Starts at the real time: the fake's demo periods end at the end of the current month.
+    init(_ start: Date = Date()) {
+        current = Mutex(start)
+    }
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(seconds: Double) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+}
+
+/// A fake upstream with the demo customers, a store in a temp dir, and a sync engine and
+/// service over them on a manual clock, with the poller driven by `tick()`.
+struct Harness {
+    let fake: FakeStigg
+    let clock: ManualClock
+    let store: EntitlementStore
+    let engine: SyncEngine
+    let service: EntitlementService
+    let directory: URL
+
+    /// Entitlement calls the fake has seen (not the customer list).
+    var entitlementCalls: Int { fake.calls("/api/v1/customers/") }
+
+    func stop() async {
+        engine.stop()
+        await fake.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Answers like the routes do: the cache first, read-through when it cannot.
+    func check(_ customerId: String, _ featureId: String, resourceId: String? = nil, usage: Double? = nil, values: [String]? = nil) async -> EntitlementService.Answer {
+        let request = CheckRequest(customerId: customerId, resourceId: resourceId, target: .feature(featureId), requestedUsage: usage, requestedValues: values)
+        if let answer = service.cachedCheck(request, now: clock.now) { return answer }
+        return await withCheckedContinuation { continuation in
+            service.resolveCheck(request) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Whether `check` would answer without a call: from the cache or the fallback at once.
+    func answersAtOnce(_ customerId: String, _ featureId: String) -> Bool {
+        service.cachedCheck(CheckRequest(customerId: customerId, target: .feature(featureId)), now: clock.now) != nil
+    }
+
+    func listing(_ customerId: String, resourceId: String? = nil) async -> EntitlementService.ListingAnswer {
+        let key = StateKey(customerId: customerId, resourceId: resourceId)
+        if let answer = service.cachedListing(key, now: clock.now) { return answer }
+        return await withCheckedContinuation { continuation in
+            service.resolveListing(key) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Advances past the refresh interval and runs one poller cycle.
+    func refreshCycle() async {
+        clock.advance(seconds: engine.settings.refreshInterval.seconds + 1)
+        await engine.tick()
+    }
+}
+
+func makeHarness(
+    apiKey: String = "server-fake-key", fallback: FallbackRules = .none, timeout: Duration = .milliseconds(500),
+    maxStaleness: Duration? = nil, serveStale: Bool = true, start: Bool = false,
+    configure: (inout SyncSettings) -> Void = { _ in }
+) throws -> Harness {
+    let fake = FakeStigg()
+    fake.seedDemo()
+    try fake.start()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sync-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let store = try EntitlementStore.open(path: directory.appendingPathComponent("cache.sqlite").path).store
+    let client = StiggClient(configuration: UpstreamConfiguration(baseURL: URL(string: fake.baseURL)!, apiKey: apiKey, timeout: timeout))
+    var settings = SyncSettings()
+    settings.pollInterval = nil
+    settings.upstreamRPS = 1_000
+    settings.missTimeout = .seconds(2)
+    configure(&settings)
+    let clock = ManualClock()
+    var logger = Logger(label: "sync-test")
+    logger.logLevel = .critical
+    // Jitter pinned to its ceiling so backoff windows are exact.
+    let engine = SyncEngine(store: store, client: client, settings: settings, logger: logger, now: { clock.now }, random: { 0.999_999 })
+    let policy = EntitlementService.Policy(
+        refreshInterval: settings.refreshInterval, maxStaleness: maxStaleness, serveStale: serveStale, missTimeout: settings.missTimeout)
+    let service = EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: { clock.now })
+    if start { engine.start() }
+    return Harness(fake: fake, clock: clock, store: store, engine: engine, service: service, directory: directory)
+}
+
+/// Polls `condition` until it holds or `timeout` passes: for effects that finish in the
+/// background, without a fixed sleep.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
