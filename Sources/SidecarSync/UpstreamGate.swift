@@ -48,6 +48,8 @@ final class UpstreamGate: Sendable {
     /// Background calls waiting for a slot or a token.
     var queuedBackground: Int { state.withLock { $0.background.count } }
 
+    var queuedMisses: Int { state.withLock { $0.misses.count } }
+
     private func pump() {
         var admitted: [CheckedContinuation<Void, Never>] = []
         var armTimer: Double?
