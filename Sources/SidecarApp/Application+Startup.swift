@@ -43,8 +43,8 @@ extension Application {
         }
         // Demo states must never answer for real customers.
         try store.removeAll(origin: .offline)
-        let (loaded, skipped) = try store.loadPersisted(origin: .upstream)
-        logger.info("online mode", metadata: ["cachedStates": "\(loaded)", "skipped": "\(skipped)", "upstream": "\(config.stiggBaseURL)"])
+        let persisted = try store.loadLazily(origin: .upstream)
+        logger.info("online mode", metadata: ["cachedStates": "\(persisted)", "upstream": "\(config.stiggBaseURL)"])
         guard let baseURL = URL(string: config.stiggBaseURL) else {
             throw ConfigError(key: "STIGG_BASE_URL", value: config.stiggBaseURL, expected: "an http:// or https:// URL")
         }

@@ -20,5 +20,9 @@ extension EntitlementStore {
             ) WITHOUT ROWID;
             CREATE INDEX entitlement_states_synced ON entitlement_states (synced_at);
             """),
+        // The poller asks SQLite for due states it does not hold in memory.
+        Migration(version: 2, name: "refresh-due index", sql: """
+            CREATE INDEX entitlement_states_due ON entitlement_states (refresh_due) WHERE refresh_due IS NOT NULL;
+            """),
     ])
 }

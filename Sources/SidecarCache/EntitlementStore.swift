@@ -2,12 +2,19 @@ import Foundation
 import SidecarSQLite
 import Synchronization
 
-/// Entitlement states per (customer, resource): SQLite for durability, an in-memory index for
-/// answers. Writes go to SQLite first and then to memory, so memory never holds what a crash
-/// would lose; reads never touch SQLite.
+/// Entitlement states per (customer, resource): SQLite holds every state, memory holds the
+/// decoded states callers ask about. Writes go to SQLite first and then to memory, so memory
+/// never holds what a crash would lose.
+///
+/// With lazy loading on (online mode), a state is read from SQLite and decoded the first time
+/// it is asked for, and kept in memory from then on: start-up does not decode 100,000 states,
+/// and memory follows the working set rather than everything ever cached. Offline snapshots
+/// are small and loaded whole.
 public final class EntitlementStore: Sendable {
     let connection: SQLiteConnection
     private let index = Mutex(Index())
+    /// The origin read from SQLite on a memory miss; nil = memory is the whole truth.
+    private let lazyOrigin = Mutex<StateOrigin?>(nil)
 
     struct Index {
         var states: [StateKey: CachedState] = [:]
@@ -47,10 +54,32 @@ public final class EntitlementStore: Sendable {
     // MARK: Reads (memory only)
 
     public func lookup(_ key: StateKey) -> StoreLookup {
-        index.withLock { index in
+        let found = index.withLock { index -> StoreLookup in
             if let cached = index.states[key] { return .state(cached) }
             return index.customers[key.customerId] != nil ? .resourceNotFound : .missing
         }
+        if case .state = found { return found }
+        guard let origin = lazyOrigin.withLock({ $0 }), let loaded = loadFromDisk(key, origin: origin) else { return found }
+        // Another thread may have stored a newer state meanwhile: the one in memory wins.
+        return .state(index.withLock { index in
+            if let existing = index.states[key] { return existing }
+            index.insert(loaded)
+            return loaded
+        })
+    }
+
+    /// Whether memory holds `key`'s state (it has been asked for or fetched on a miss).
+    public func isResident(_ key: StateKey) -> Bool { index.withLock { $0.states[key] != nil } }
+
+    /// Whether SQLite has a state for `key`, without loading it.
+    public func contains(_ key: StateKey, origin: StateOrigin) -> Bool {
+        if isResident(key) { return true }
+        let found = try? connection.sync { db in
+            try db.queryOne(
+                "SELECT 1 FROM entitlement_states WHERE customer_id = ? AND resource_id = ? AND origin = ?",
+                [.text(key.customerId), .text(key.resourceId ?? ""), .text(origin.rawValue)]) { _ in true }
+        }
+        return found == true
     }
 
     public var count: Int { index.withLock { $0.states.count } }
@@ -65,13 +94,16 @@ public final class EntitlementStore: Sendable {
 
     /// Stores one state, replacing what was there.
     /// The last access carries over from the state it replaces, so a refresh does not make
-    /// an unused entry look used. Returns the stored state.
+    /// an unused entry look used. With `onlyIfResident`, memory is updated only if it already
+    /// holds the key: a background refresh of a state nobody asked about stays on disk.
     @discardableResult
-    public func put(_ key: StateKey, _ state: EntitlementsState, origin: StateOrigin, syncedAt: Date) throws -> CachedState {
+    public func put(_ key: StateKey, _ state: EntitlementsState, origin: StateOrigin, syncedAt: Date, onlyIfResident: Bool = false) throws -> CachedState {
         let previous = index.withLock { $0.states[key] }
         let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: previous?.accessedAt)
         try connection.sync { db in try Self.write(cached, to: db) }
-        index.withLock { $0.insert(cached) }
+        if previous != nil || !onlyIfResident {
+            index.withLock { $0.insert(cached) }
+        }
         return cached
     }
 
@@ -98,31 +130,61 @@ public final class EntitlementStore: Sendable {
         }
     }
 
-    /// Loads the persisted states of `origin` into memory; returns how many. States that no
-    /// longer decode (written by a bug, or tampered with) are skipped and counted in `skipped`.
+    /// From now on, states of `origin` missing from memory are read from SQLite when asked
+    /// for. Returns how many SQLite holds.
     @discardableResult
-    public func loadPersisted(origin: StateOrigin) throws -> (loaded: Int, skipped: Int) {
-        var loaded: [CachedState] = []
-        var skipped = 0
+    public func loadLazily(origin: StateOrigin) throws -> Int {
+        lazyOrigin.withLock { $0 = origin }
+        return try persistedCount(origin: origin)
+    }
+
+    public func persistedCount(origin: StateOrigin) throws -> Int {
         try connection.sync { db in
-            try db.iterate(
-                "SELECT customer_id, resource_id, state, synced_at, accessed_at FROM entitlement_states WHERE origin = ?",
-                [.text(origin.rawValue)]
-            ) { row in
-                let resource = row.string(1)
-                let key = StateKey(customerId: row.string(0), resourceId: resource.isEmpty ? nil : resource)
-                do {
-                    let state = try EntitlementsState(json: try JSONParser.parse(row.blob(2)))
-                    loaded.append(CachedState(
-                        key: key, state: state, origin: origin, syncedAt: Date(timeIntervalSince1970: row.double(3)),
-                        accessedAt: Date(timeIntervalSince1970: row.double(4))))
-                } catch {
-                    skipped += 1
-                }
-            }
+            try db.queryOne("SELECT count(*) FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { $0.int(0) } ?? 0
         }
-        index.withLock { index in loaded.forEach { index.insert($0) } }
-        return (loaded.count, skipped)
+    }
+
+    /// The oldest sync time among the states of `origin`, for `/status`.
+    public func oldestSyncedAt(origin: StateOrigin) throws -> Date? {
+        try connection.sync { db in
+            try db.queryOne("SELECT min(synced_at) FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { row in
+                row.optionalDouble(0).map { Date(timeIntervalSince1970: $0) }
+            } ?? nil
+        }
+    }
+
+    /// Keys of `origin` due at `now` (older than `interval`, or past their refresh-due time),
+    /// most urgent first, that memory does not hold: the poller's view of the disk.
+    public func dueOnDisk(origin: StateOrigin, interval: Duration, now: Date, limit: Int) throws -> [StateKey] {
+        let keys = try connection.sync { db in
+            try db.query(
+                """
+                SELECT customer_id, resource_id FROM entitlement_states
+                WHERE origin = ? AND (synced_at <= ? OR refresh_due <= ?)
+                ORDER BY (refresh_due IS NOT NULL AND refresh_due <= ?) DESC, min(synced_at + ?, coalesce(refresh_due, synced_at + ?))
+                LIMIT ?
+                """,
+                [.text(origin.rawValue), .real(now.timeIntervalSince1970 - interval.seconds), .real(now.timeIntervalSince1970),
+                 .real(now.timeIntervalSince1970), .real(interval.seconds), .real(interval.seconds), .integer(Int64(limit))]
+            ) { row in StateKey(customerId: row.string(0), resourceId: row.string(1).isEmpty ? nil : row.string(1)) }
+        }
+        return keys
+    }
+
+    /// One state from SQLite, decoded; nil if absent or if it no longer decodes (written by a
+    /// bug, or tampered with), in which case it reads as a miss and is fetched again.
+    private func loadFromDisk(_ key: StateKey, origin: StateOrigin) -> CachedState? {
+        let row = try? connection.sync { db in
+            try db.queryOne(
+                "SELECT state, synced_at, accessed_at FROM entitlement_states WHERE customer_id = ? AND resource_id = ? AND origin = ?",
+                [.text(key.customerId), .text(key.resourceId ?? ""), .text(origin.rawValue)]
+            ) { row in (row.blob(0), row.double(1), row.double(2)) }
+        }
+        guard let (blob, syncedAt, accessedAt) = row ?? nil,
+              let state = try? EntitlementsState(json: try JSONParser.parse(blob)) else { return nil }
+        return CachedState(
+            key: key, state: state, origin: origin, syncedAt: Date(timeIntervalSince1970: syncedAt),
+            accessedAt: Date(timeIntervalSince1970: accessedAt))
     }
 
     /// Deletes every persisted and cached state of `origin`.

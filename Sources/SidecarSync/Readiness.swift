@@ -24,7 +24,7 @@ extension EntitlementService {
             return Readiness(status: .ready, reason: "offline mode: answering from the snapshot")
         }
         let upstream = engine.upstreamStatus
-        let cached = store.count
+        let cached = (try? store.persistedCount(origin: .upstream)) ?? store.count
         switch upstream.state {
         case .healthy:
             return Readiness(status: .ready, reason: "upstream reachable")
@@ -48,10 +48,12 @@ extension EntitlementService {
         public var oldestSyncedAt: Date?
     }
 
-    /// A scan of every state: fine for an operator's request, not for the hot path.
+    /// Asks SQLite, which holds every state: fine for an operator's request, not the hot path.
     public var cacheStatus: CacheStatus {
-        let states = store.states(origin: isOffline ? .offline : .upstream)
-        return CacheStatus(states: states.count, oldestSyncedAt: states.lazy.map(\.syncedAt).min())
+        let origin: StateOrigin = isOffline ? .offline : .upstream
+        return CacheStatus(
+            states: (try? store.persistedCount(origin: origin)) ?? 0,
+            oldestSyncedAt: (try? store.oldestSyncedAt(origin: origin)) ?? nil)
     }
 
     public var upstreamStatus: UpstreamStatus { engine?.upstreamStatus ?? UpstreamStatus() }

@@ -86,11 +86,27 @@ extension SyncEngine {
         }
         due.sort { lhs, rhs in lhs.urgent != rhs.urgent ? lhs.urgent : lhs.at < rhs.at }
         var keys: [StateKey] = []
+        var chosen = Set<StateKey>()
         for entry in due where !isInFlight(entry.key) {
             keys.append(entry.key)
-            if keys.count == limit { break }
+            chosen.insert(entry.key)
+            if keys.count == limit { return keys }
+        }
+        // With every customer preloaded, most states live only on disk until someone asks.
+        if settings.preload == .all {
+            let onDisk = (try? store.dueOnDisk(origin: .upstream, interval: settings.refreshInterval, now: now, limit: limit + chosen.count)) ?? []
+            for key in onDisk where key.resourceId == nil && !chosen.contains(key) && !isInFlight(key) {
+                keys.append(key)
+                if keys.count == limit { break }
+            }
         }
         return keys
+    }
+
+    /// Preloaded by id: a short list, kept in memory like states callers ask for.
+    func isListedForPreload(_ key: StateKey) -> Bool {
+        if case .customers(let ids) = settings.preload { return key.resourceId == nil && ids.contains(key.customerId) }
+        return false
     }
 
     func isPreloaded(_ key: StateKey) -> Bool {

@@ -26,6 +26,8 @@ extension SyncEngine {
         case .none:
             completed = true
         case .customers(let ids):
+            // A short list: held in memory like asked-for states, so the poller sees them.
+            for id in ids { _ = store.lookup(StateKey(customerId: id)) }
             completed = await warm(ids)
         case .all:
             completed = await preloadAll()
@@ -64,8 +66,7 @@ extension SyncEngine {
     private func warm(_ ids: [String]) async -> Bool {
         let now = self.now()
         let missing = ids.map { StateKey(customerId: $0) }.filter { key in
-            if case .state = store.lookup(key) { return false }
-            return notFound.lookup(key, at: now) == nil
+            !store.contains(key, origin: .upstream) && notFound.lookup(key, at: now) == nil
         }
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for key in missing {

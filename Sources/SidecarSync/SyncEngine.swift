@@ -113,7 +113,7 @@ public final class SyncEngine: Sendable {
             let answer = try await client.entitlements(customerId: key.customerId, resourceId: key.resourceId)
             let at = now()
             health.recordSuccess(at: at)
-            return apply(answer, for: key, at: at)
+            return apply(answer, for: key, at: at, priority: priority)
         } catch {
             failed(key, error)
             return .failed(error)
@@ -125,11 +125,13 @@ public final class SyncEngine: Sendable {
         return priority == .miss ? health.allowsMiss(at: now()) : health.allowsBackground(at: now())
     }
 
-    private func apply(_ answer: EntitlementsAnswer, for key: StateKey, at: Date) -> FetchOutcome {
+    private func apply(_ answer: EntitlementsAnswer, for key: StateKey, at: Date, priority: CallPriority) -> FetchOutcome {
         switch answer {
         case .state(let state) where state.accessDeniedReason != .customerNotFound:
             do {
-                let cached = try store.put(key, state, origin: .upstream, syncedAt: at)
+                // A caller is waiting on a miss, so memory gets it; a background refresh of a
+                // state nobody has asked about since start-up only updates the disk.
+                let cached = try store.put(key, state, origin: .upstream, syncedAt: at, onlyIfResident: priority == .background && !isListedForPreload(key))
                 notFound.remove(key)
                 return .state(cached)
             } catch {

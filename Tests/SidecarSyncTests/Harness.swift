@@ -32,6 +32,9 @@ struct Harness {
     let service: EntitlementService
     let directory: URL
 
+    /// States SQLite holds (memory holds only those asked for).
+    var persisted: Int { (try? store.persistedCount(origin: .upstream)) ?? -1 }
+
     /// Entitlement calls the fake has seen (not the customer list).
     var entitlementCalls: Int { fake.calls("/api/v1/customers/") }
 
@@ -81,6 +84,7 @@ func makeHarness(
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sync-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let store = try EntitlementStore.open(path: directory.appendingPathComponent("cache.sqlite").path).store
+    try store.loadLazily(origin: .upstream)
     let client = StiggClient(configuration: UpstreamConfiguration(baseURL: URL(string: fake.baseURL)!, apiKey: apiKey, timeout: timeout))
     var settings = SyncSettings()
     settings.pollInterval = nil

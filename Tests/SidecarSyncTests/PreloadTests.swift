@@ -12,22 +12,27 @@ struct PreloadTests {
         harness.fake.addSyntheticCustomers(count: 250)
         let total = harness.fake.customerCount
         await harness.engine.tick()
-        #expect(harness.store.count == total)
+        #expect(harness.persisted == total)
         #expect(harness.entitlementCalls == total)
+        // Nobody asked for them yet: they wait on disk, not in memory.
+        #expect(harness.store.count == 0)
         // Pages of 100 (the limit is 100): ceil(total / 100) list calls.
         #expect(harness.fake.totalCalls - harness.entitlementCalls == (total + 99) / 100)
         #expect(harness.answersAtOnce(harness.fake.customerIds.last!, "feature-api-calls"))
-        // Preloaded entries stay fresh with nobody asking.
+        #expect(harness.store.count == 1)
+        // Preloaded entries stay fresh with nobody asking, a second's worth of the rate cap
+        // per cycle (1,000 here), soonest due first.
         harness.clock.advance(seconds: 7200)
         await harness.engine.tick()
         #expect(harness.entitlementCalls == 2 * total)
+        #expect(harness.store.count == 1)
         await harness.stop()
     }
 
     @Test("preload a list: those customers are fetched at start; unknown ones are remembered as such")
     func preloadList() async throws {
         let harness = try makeHarness(start: true) { $0.preload = .customers(["demo-pro", "demo-free", "ghost"]) }
-        #expect(await eventually { harness.store.count == 2 })
+        #expect(await eventually { harness.store.count == 2 && harness.persisted == 2 })
         #expect(harness.answersAtOnce("demo-pro", "feature-api-calls"))
         #expect(harness.answersAtOnce("demo-free", "feature-api-calls"))
         #expect(harness.service.cachedCheck(CheckRequest(customerId: "ghost", target: .feature("x")), now: harness.clock.now)?
