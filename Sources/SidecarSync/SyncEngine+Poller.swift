@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import SidecarCache
 import SidecarUpstream
+import Synchronization
 
 extension SyncEngine {
     /// Probes upstream, starts the preload and the poller. Returns at once.
@@ -60,15 +61,31 @@ extension SyncEngine {
             await probe()
             return
         }
-        if health.allowsBackground(at: now) {
+        if health.allowsBackground(at: now), beginRefreshBatch() {
             let due = dueKeys(at: now, limit: max(0, settings.upstreamRPS - gate.queuedBackground))
+            // As many workers as calls may run at once pull from the batch: a batch of 20,000
+            // keys costs a handful of tasks, not 20,000.
+            let batch = KeyBatch(due)
             await withTaskGroup(of: Void.self) { group in
-                for key in due {
-                    group.addTask { _ = await self.load(key, priority: .background) }
+                for _ in 0..<min(settings.upstreamConcurrency, due.count) {
+                    group.addTask {
+                        while let key = batch.next() { _ = await self.load(key, priority: .background) }
+                    }
                 }
             }
+            timers.withLock { $0.refreshing = false }
         }
         await preloadIfDue()
+    }
+
+    /// One refresh batch at a time: a tick that finds the last one still running leaves the
+    /// due entries to it and the next tick.
+    private func beginRefreshBatch() -> Bool {
+        timers.withLock { timers in
+            guard !timers.refreshing else { return false }
+            timers.refreshing = true
+            return true
+        }
     }
 
     /// Entries due for a refresh, most urgent first: those whose `validUntil` or
@@ -114,6 +131,23 @@ extension SyncEngine {
         case .none: false
         case .all: key.resourceId == nil
         case .customers(let ids): key.resourceId == nil && ids.contains(key.customerId)
+        }
+    }
+}
+
+/// The keys of one refresh batch, handed out one at a time to its workers.
+final class KeyBatch: Sendable {
+    private let state: Mutex<(keys: [StateKey], next: Int)>
+
+    init(_ keys: [StateKey]) {
+        state = Mutex((keys, 0))
+    }
+
+    func next() -> StateKey? {
+        state.withLock { state in
+            guard state.next < state.keys.count else { return nil }
+            defer { state.next += 1 }
+            return state.keys[state.next]
         }
     }
 }

@@ -41,6 +41,7 @@ public final class SyncEngine: Sendable {
         var poll: DispatchSourceTimer?
         var lastPreloadAt: Date?
         var preloading = false
+        var refreshing = false
     }
 
     public init(
