@@ -107,6 +107,14 @@ public final class EntitlementStore: Sendable {
         return cached
     }
 
+    /// Drops states from memory only (SQLite keeps them), so memory holds the recent working
+    /// set rather than every state ever asked for. Only with lazy loading, which brings them
+    /// back on the next ask.
+    public func evict(_ keys: [StateKey]) {
+        guard lazyOrigin.withLock({ $0 }) != nil, !keys.isEmpty else { return }
+        index.withLock { index in keys.forEach { index.remove($0) } }
+    }
+
     /// Forgets one state (upstream says the customer or resource no longer exists).
     public func remove(_ key: StateKey) throws {
         try connection.sync { db in

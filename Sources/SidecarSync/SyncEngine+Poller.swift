@@ -95,9 +95,14 @@ extension SyncEngine {
         guard limit > 0 else { return [] }
         let idleSince = now.addingTimeInterval(-settings.idleAfter.seconds)
         var due: [(urgent: Bool, at: Date, key: StateKey)] = []
+        var idle: [StateKey] = []
+        defer { store.evict(idle) }
         for cached in store.states(origin: .upstream) {
+            let used = cached.accessedAt >= idleSince || isListedForPreload(cached.key)
+            // Unused for `idleAfter`: out of memory; the disk copy comes back when asked for.
+            if !used { idle.append(cached.key) }
             let dueAt = cached.dueAt(interval: settings.refreshInterval)
-            guard dueAt <= now, cached.accessedAt >= idleSince || isPreloaded(cached.key) else { continue }
+            guard dueAt <= now, used || isPreloaded(cached.key) else { continue }
             let urgent = cached.refreshDue.map { $0 <= now } ?? false
             due.append((urgent, dueAt, cached.key))
         }

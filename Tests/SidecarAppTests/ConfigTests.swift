@@ -11,6 +11,46 @@ struct ConfigTests {
         #expect(config.headerTimeout == .seconds(10))
         #expect(config.idleTimeout == .seconds(15))
         #expect(config.maxConnections == 4096)
+        #expect(config.refreshInterval == .seconds(30))
+        #expect(config.missTimeout == .seconds(1))
+        #expect(config.upstreamRPS == 50)
+        #expect(config.upstreamConcurrency == 4)
+        #expect(config.maxStaleness == nil)
+        #expect(config.stalePolicy == .serve)
+        #expect(config.preload == .none)
+        #expect(config.backoffMax == .seconds(60))
+    }
+
+    @Test("sync settings parse, and bad ones name the key and the accepted form")
+    func syncSettings() throws {
+        let config = try SidecarConfig.load(environment: [
+            "SIDECAR_PRELOAD": " a, b ,a", "SIDECAR_MAX_STALENESS": "1h", "SIDECAR_STALE_POLICY": "FALLBACK",
+            "SIDECAR_UPSTREAM_RPS": "100", "SIDECAR_MISS_TIMEOUT": "250ms",
+        ])
+        #expect(config.preload == .customers(["a", "b"]))
+        #expect(config.maxStaleness == .seconds(3600))
+        #expect(config.stalePolicy == .fallback)
+        #expect(config.upstreamRPS == 100)
+        #expect(config.missTimeout == .milliseconds(250))
+        #expect(try SidecarConfig.load(environment: ["SIDECAR_PRELOAD": "all"]).preload == .all)
+        #expect(try SidecarConfig.load(environment: ["SIDECAR_MAX_STALENESS": "none"]).maxStaleness == nil)
+        let bad: [(String, String, String)] = [
+            ("SIDECAR_PRELOAD", "a,,b", "comma-separated customer ids"),
+            ("SIDECAR_STALE_POLICY", "maybe", "serve or fallback"),
+            ("SIDECAR_UPSTREAM_RPS", "0", "a count >= 1"),
+            ("SIDECAR_UPSTREAM_CONCURRENCY", "many", "a count >= 1"),
+            ("SIDECAR_MAX_STALENESS", "10", "or none"),
+            ("SIDECAR_BACKOFF_MAX", "forever", ValueParsing.durationForm),
+        ]
+        for (key, value, expected) in bad {
+            do {
+                _ = try SidecarConfig.load(environment: [key: value])
+                Issue.record("\(key)=\(value) was accepted")
+            } catch {
+                #expect(error.key == key)
+                #expect(error.expected.contains(expected))
+            }
+        }
     }
 
     @Test("precedence: flags > environment > file > defaults")

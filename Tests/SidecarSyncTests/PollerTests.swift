@@ -41,13 +41,15 @@ struct PollerTests {
         await harness.stop()
     }
 
-    @Test("entries nobody asks about stop being refreshed; asking again revives them")
+    @Test("entries nobody asks about stop being refreshed and leave memory; asking again revives them")
     func idleEntries() async throws {
         let harness = try makeHarness { $0.idleAfter = .seconds(100) }
         _ = await harness.check("demo-pro", "feature-api-calls")
         harness.clock.advance(seconds: 101)
         await harness.engine.tick()
         #expect(harness.entitlementCalls == 1)
+        #expect(harness.store.count == 0)
+        #expect(harness.persisted == 1)
         #expect(await harness.check("demo-pro", "feature-api-calls").provenance.source == .cache)
         await harness.engine.tick()
         #expect(harness.entitlementCalls == 2)
