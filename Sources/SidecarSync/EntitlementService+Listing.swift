@@ -46,9 +46,7 @@ extension EntitlementService {
     /// is Stigg's state-level `CustomerNotFound`, which checks deny with too.
     private func notFoundListing(_ key: StateKey, since: Date, now: Date) -> ListingAnswer {
         if key.resourceId != nil { return .resourceNotFound }
-        return .state(
-            EntitlementsState(accessDeniedReason: .customerNotFound, entitlements: []),
-            Provenance(source: .cache, syncedAt: Timestamp.formatRFC3339(since), ageSeconds: max(0, Int(now.timeIntervalSince(since)))))
+        return .state(EntitlementsState(accessDeniedReason: .customerNotFound, entitlements: []), .known(since: since, now: now))
     }
 
     /// What the rules would answer for each feature they name, in id order.
@@ -77,7 +75,7 @@ extension EntitlementService {
     /// Offline answers say when the snapshot was loaded (DESIGN.md §11).
     func snapshotProvenance(now: Date) -> Provenance {
         guard let loaded = offlineLoadedAt else { return .fallback }
-        return Provenance(source: .cache, syncedAt: loaded.text, ageSeconds: max(0, Int(now.timeIntervalSince(loaded.date))))
+        return Provenance(source: .cache, syncedAt: loaded.text, ageSeconds: max(0, Int(now.timeIntervalSince(loaded.date).rounded(.down))))
     }
 
     /// `SIDECAR_STALE_POLICY=fallback` acts on age alone (DESIGN.md §11).

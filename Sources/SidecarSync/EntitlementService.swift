@@ -114,8 +114,7 @@ public final class EntitlementService: Sendable {
     private func resolveEnum(_ request: CheckRequest, cached: CachedState, engine: SyncEngine, completion: @escaping @Sendable (Answer) -> Void) {
         engine.checkUpstream(request, deadline: policy.missTimeout) { [self] fetched in
             guard let (entitlement, at) = fetched else { return completion(fallbackAnswer(request, now: now())) }
-            completion(Answer(entitlement: entitlement, provenance: Provenance(
-                source: .upstream, syncedAt: Timestamp.formatRFC3339(at), ageSeconds: 0)))
+            completion(Answer(entitlement: entitlement, provenance: .known(since: at, now: at, source: .upstream)))
         }
     }
 
@@ -129,18 +128,24 @@ public final class EntitlementService: Sendable {
         }
         guard let engine else { return fallbackAnswer(request, now: now) }
         if let (entitlement, at) = engine.enumAnswer(for: request, at: now) {
-            return Answer(entitlement: entitlement, provenance: Provenance(
-                source: .cache, syncedAt: Timestamp.formatRFC3339(at), ageSeconds: max(0, Int(now.timeIntervalSince(at)))))
+            return Answer(entitlement: entitlement, provenance: .known(since: at, now: now))
         }
         return engine.allowsMiss(at: now) ? nil : fallbackAnswer(request, now: now)
     }
 
     private func notFoundAnswer(_ request: CheckRequest, since: Date, now: Date) -> Answer {
-        Answer(entitlement: decide(state: nil, request: request, now: now).entitlement, provenance: Provenance(
-            source: .cache, syncedAt: Timestamp.formatRFC3339(since), ageSeconds: max(0, Int(now.timeIntervalSince(since)))))
+        Answer(entitlement: decide(state: nil, request: request, now: now).entitlement, provenance: .known(since: since, now: now))
     }
 
     private func fallbackAnswer(_ request: CheckRequest, now: Date) -> Answer {
         Answer(entitlement: fallback.decide(request, now: now).entitlement, provenance: .fallback)
+    }
+}
+
+extension Provenance {
+    /// For what upstream told us at `since` outside a cached state: a CustomerNotFound, an
+    /// ENUM `/check` answer.
+    static func known(since: Date, now: Date, source: Source = .cache) -> Provenance {
+        Provenance(source: source, syncedAt: Timestamp.formatRFC3339(since), ageSeconds: max(0, Int(now.timeIntervalSince(since).rounded(.down))))
     }
 }

@@ -58,9 +58,7 @@ extension SyncEngine {
     /// or nil (failed, not allowed, or past `deadline`), for the caller to fall back.
     public func checkUpstream(_ request: CheckRequest, deadline: Duration, completion: @escaping @Sendable ((Entitlement, Date)?) -> Void) {
         let once = CallOnce(completion)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.seconds * 1e9))) {
-            once.call(nil)
-        }
+        once.call(nil, after: deadline)
         Task {
             guard !stopped.load(ordering: .relaxed), health.allowsMiss(at: now()) else { return once.call(nil) }
             await gate.acquire(.miss)

@@ -76,9 +76,7 @@ public final class SyncEngine: Sendable {
     /// `deadline` passes first (the call itself goes on and fills the cache).
     public func fetch(_ key: StateKey, deadline: Duration, completion: @escaping @Sendable (FetchOutcome) -> Void) {
         let once = CallOnce(completion)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(deadline.seconds * 1e9))) {
-            once.call(.timedOut)
-        }
+        once.call(.timedOut, after: deadline)
         Task { once.call(await self.load(key, priority: .miss)) }
     }
 
@@ -165,6 +163,13 @@ final class CallOnce<Value: Sendable>: Sendable {
 
     init(_ completion: @escaping @Sendable (Value) -> Void) {
         self.completion = Mutex(completion)
+    }
+
+    /// Calls with `value` once `delay` has passed, unless something else called first.
+    func call(_ value: Value, after delay: Duration) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(delay.seconds * 1e9))) { [self] in
+            call(value)
+        }
     }
 
     func call(_ value: Value) {
