@@ -78,9 +78,10 @@ extension EntitlementService {
         return Provenance(source: .cache, syncedAt: loaded.text, ageSeconds: max(0, Int(now.timeIntervalSince(loaded.date).rounded(.down))))
     }
 
-    /// `SIDECAR_STALE_POLICY=fallback` acts on age alone (DESIGN.md §11).
+    /// `SIDECAR_STALE_POLICY=fallback` acts on age alone (DESIGN.md §11). Not offline: the
+    /// snapshot is the whole truth there, and its age is only how long the process has run.
     func tooOld(_ cached: CachedState, now: Date) -> Bool {
-        guard !policy.serveStale, let limit = policy.maxStaleness else { return false }
+        guard engine != nil, !policy.serveStale, let limit = policy.maxStaleness else { return false }
         return now.timeIntervalSince(cached.syncedAt) > limit.seconds
     }
 }
