@@ -5,6 +5,7 @@ enum AppError: Error, Equatable {
     case missingParameter(String)
     case invalidParameter(String, String)
     case customerResourceNotFound(customerId: String, resourceId: String?)
+    case unauthorized
 
     var response: HTTPResponse {
         switch self {
@@ -16,6 +17,11 @@ enum AppError: Error, Equatable {
             .error(
                 .notFound, code: "CustomerResourceNotFound",
                 message: "customer \(customerId) has no entitlements for resource \(resourceId ?? "(none)")")
+        case .unauthorized:
+            .error(
+                .unauthorized, code: "unauthorized",
+                message: "missing or wrong token: send Authorization: Bearer <SIDECAR_AUTH_TOKEN> or X-API-KEY: <SIDECAR_AUTH_TOKEN>",
+                headers: ["WWW-Authenticate": #"Bearer realm="entitlement-sidecar""#])
         }
     }
 }

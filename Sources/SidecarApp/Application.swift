@@ -24,7 +24,15 @@ public final class Application: Sendable {
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
-        server = HTTPServer(host: config.host, port: config.port, settings: settings) { router.handle($0) }
+        if let token = config.authToken {
+            let check = TokenCheck(token: token)
+            let unauthorized = AppError.unauthorized.response
+            server = HTTPServer(host: config.host, port: config.port, settings: settings) { request in
+                check.allows(request) ? router.handle(request) : .now(unauthorized)
+            }
+        } else {
+            server = HTTPServer(host: config.host, port: config.port, settings: settings) { router.handle($0) }
+        }
     }
 
     /// The bound port, once started.

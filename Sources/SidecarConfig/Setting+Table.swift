@@ -80,6 +80,13 @@ extension Setting {
         Setting("SIDECAR_BACKOFF_MAX", help: "longest wait between attempts while upstream fails", default: "60s") { config, raw throws(ConfigError) in
             config.backoffMax = try ValueParsing.duration(raw, key: "SIDECAR_BACKOFF_MAX")
         },
+        Setting("SIDECAR_AUTH_TOKEN", help: "if set, every route but /livez and /readyz needs Authorization: Bearer <token> (or X-API-KEY: <token>)", default: "none", secret: true) { config, raw throws(ConfigError) in
+            let token = raw.trimmingCharacters(in: " ")
+            guard token.isEmpty || token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ConfigError(key: "SIDECAR_AUTH_TOKEN", value: nil, expected: "printable ASCII with no spaces")
+            }
+            config.authToken = token.isEmpty ? nil : token
+        },
         Setting("SIDECAR_BENCH_FIXED_BYTES", help: "benchmark only: serve a fixed JSON body of this size on /bench/fixed", default: "off") { config, raw throws(ConfigError) in
             config.benchFixedBytes = try ValueParsing.integer(raw, in: 2...1_048_576, key: "SIDECAR_BENCH_FIXED_BYTES", expected: "a byte count 2-1048576")
         },

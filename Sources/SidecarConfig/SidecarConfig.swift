@@ -27,6 +27,8 @@ public struct SidecarConfig: Sendable, Equatable {
     public var stalePolicy: StalePolicy = .serve
     public var preload: Preload = .none
     public var backoffMax: Duration = .seconds(60)
+    /// When set, every route but `/livez` and `/readyz` needs it. Never logged or echoed.
+    public var authToken: String?
 
     /// Offline when asked to be, or when there is no key to talk to Stigg with.
     public var isOffline: Bool { offline || (apiKey ?? "").isEmpty }

@@ -79,6 +79,9 @@ struct EntitlementSidecar: AsyncParsableCommand {
     @Option(help: "Longest wait between attempts while upstream fails (env SIDECAR_BACKOFF_MAX, default 60s).")
     var backoffMax: String?
 
+    @Option(help: "Token every route but /livez and /readyz requires (env SIDECAR_AUTH_TOKEN; the env keeps it out of ps).")
+    var authToken: String?
+
     @Option(help: .hidden)
     var benchFixedBytes: String?
 
@@ -93,7 +96,7 @@ struct EntitlementSidecar: AsyncParsableCommand {
             ("SIDECAR_REFRESH_INTERVAL", refreshInterval), ("SIDECAR_MISS_TIMEOUT", missTimeout),
             ("SIDECAR_UPSTREAM_RPS", upstreamRps), ("SIDECAR_UPSTREAM_CONCURRENCY", upstreamConcurrency),
             ("SIDECAR_MAX_STALENESS", maxStaleness), ("SIDECAR_STALE_POLICY", stalePolicy),
-            ("SIDECAR_PRELOAD", preload), ("SIDECAR_BACKOFF_MAX", backoffMax),
+            ("SIDECAR_PRELOAD", preload), ("SIDECAR_BACKOFF_MAX", backoffMax), ("SIDECAR_AUTH_TOKEN", authToken),
             ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })

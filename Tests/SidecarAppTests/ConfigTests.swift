@@ -80,6 +80,15 @@ struct ConfigTests {
         }
     }
 
+    @Test("a bad auth token is refused without echoing it")
+    func authToken() throws {
+        #expect(try SidecarConfig.load(environment: ["SIDECAR_AUTH_TOKEN": "abc"]).authToken == "abc")
+        #expect(try SidecarConfig.load(environment: ["SIDECAR_AUTH_TOKEN": ""]).authToken == nil)
+        #expect(throws: ConfigError(key: "SIDECAR_AUTH_TOKEN", value: nil, expected: "printable ASCII with no spaces")) {
+            try SidecarConfig.load(environment: ["SIDECAR_AUTH_TOKEN": "two words"])
+        }
+    }
+
     @Test("flags derive from env names")
     func flagNames() {
         let flags = Dictionary(uniqueKeysWithValues: Setting.all.map { ($0.key, $0.flag) })

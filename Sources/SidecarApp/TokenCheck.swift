@@ -1,0 +1,35 @@
+import SidecarHTTP
+
+/// `SIDECAR_AUTH_TOKEN` (DESIGN.md §11): a request is let through with
+/// `Authorization: Bearer <token>` (scheme case-insensitive) or `X-API-KEY: <token>`, the
+/// header an official Stigg SDK sends, so an SDK configured with the token just works.
+/// `/livez` and `/readyz` stay open for probes.
+struct TokenCheck: Sendable {
+    private let token: [UInt8]
+
+    init(token: String) {
+        self.token = Array(token.utf8)
+    }
+
+    static func isExempt(_ path: Substring) -> Bool {
+        path == "/livez" || path == "/readyz"
+    }
+
+    func allows(_ request: HTTPRequest) -> Bool {
+        if Self.isExempt(request.path) { return true }
+        if let key = request.headers["X-API-KEY"], matches(key.utf8) { return true }
+        guard let authorization = request.headers["Authorization"] else { return false }
+        let scheme = authorization.utf8.prefix(7)
+        guard scheme.count == 7, String(decoding: scheme, as: UTF8.self).lowercased() == "bearer " else { return false }
+        return matches(authorization.utf8.dropFirst(7).drop { $0 == 0x20 })
+    }
+
+    /// Compares in time that depends only on the lengths, so response timing does not leak
+    /// how much of a guess was right.
+    private func matches<C: Collection>(_ candidate: C) -> Bool where C.Element == UInt8 {
+        guard candidate.count == token.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(candidate, token) { difference |= a ^ b }
+        return difference == 0
+    }
+}
