@@ -10,6 +10,17 @@ struct EntitlementSidecar: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "entitlement-sidecar",
         abstract: "Answers Stigg entitlement checks from a local cache.",
+        discussion: "With no subcommand it serves. `entitlement-sidecar serve --help` lists every setting; each flag --foo-bar is also the environment variable SIDECAR_FOO_BAR.",
+        subcommands: [Serve.self, Health.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// The sidecar itself: what runs when no subcommand is named.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the sidecar (the default).",
         discussion: "Every flag is also an environment variable (--foo-bar is SIDECAR_FOO_BAR). Flags win over the environment."
     )
 
