@@ -24,9 +24,7 @@ extension Application {
         } catch {
             throw ConfigError(key: "ENTITLEMENTS_FALLBACK", value: nil, expected: "rules JSON like {\"feature-x\":{\"hasAccess\":true}}: \(error.message)")
         }
-        let policy = EntitlementService.Policy(
-            refreshInterval: config.refreshInterval, maxStaleness: config.maxStaleness,
-            serveStale: config.stalePolicy == .serve, missTimeout: config.missTimeout)
+        let policy = EntitlementService.Policy(maxStaleness: config.maxStaleness, serveStale: config.stalePolicy == .serve)
 
         let store = try openStore(path: config.dbPath, logger: logger)
         if config.isOffline {

@@ -18,7 +18,7 @@ extension EntitlementService {
 
     public func resolveListing(_ key: StateKey, completion: @escaping @Sendable (ListingAnswer) -> Void) {
         guard let engine else { return completion(fallbackListing(key, now: now())) }
-        engine.fetch(key, deadline: policy.missTimeout) { [self] outcome in
+        engine.fetch(key) { [self] outcome in
             let now = self.now()
             switch outcome {
             case .state(let cached):
@@ -67,7 +67,7 @@ extension EntitlementService {
         guard let engine else {
             return snapshotProvenance(now: now)
         }
-        let old = now.timeIntervalSince(cached.syncedAt) > policy.refreshInterval.seconds
+        let old = now.timeIntervalSince(cached.syncedAt) > engine.settings.refreshInterval.seconds
         let stale = old && (cached.lastAttemptFailed || engine.circuitOpen)
         return Provenance(source: stale ? .stale : .cache, syncedAt: cached.syncedAtText, ageSeconds: age)
     }

@@ -14,17 +14,15 @@ public final class EntitlementService: Sendable {
         case online(SyncEngine)
     }
 
+    /// `SIDECAR_MAX_STALENESS` / `SIDECAR_STALE_POLICY`. The refresh interval and the miss
+    /// deadline are the sync engine's own settings, read from it so the two cannot disagree.
     public struct Policy: Sendable {
-        public var refreshInterval: Duration
         public var maxStaleness: Duration?
         public var serveStale: Bool
-        public var missTimeout: Duration
 
-        public init(refreshInterval: Duration, maxStaleness: Duration? = nil, serveStale: Bool = true, missTimeout: Duration = .seconds(1)) {
-            self.refreshInterval = refreshInterval
+        public init(maxStaleness: Duration? = nil, serveStale: Bool = true) {
             self.maxStaleness = maxStaleness
             self.serveStale = serveStale
-            self.missTimeout = missTimeout
         }
     }
 
@@ -94,7 +92,7 @@ public final class EntitlementService: Sendable {
         if case .state(let cached) = store.lookup(request.stateKey) {
             return resolveEnum(request, cached: cached, engine: engine, completion: completion)
         }
-        engine.fetch(request.stateKey, deadline: policy.missTimeout) { [self] outcome in
+        engine.fetch(request.stateKey) { [self] outcome in
             let now = self.now()
             switch outcome {
             case .state(let cached):
@@ -112,7 +110,7 @@ public final class EntitlementService: Sendable {
     }
 
     private func resolveEnum(_ request: CheckRequest, cached: CachedState, engine: SyncEngine, completion: @escaping @Sendable (Answer) -> Void) {
-        engine.checkUpstream(request, deadline: policy.missTimeout) { [self] fetched in
+        engine.checkUpstream(request) { [self] fetched in
             guard let (entitlement, at) = fetched else { return completion(fallbackAnswer(request, now: now())) }
             completion(Answer(entitlement: entitlement, provenance: .known(since: at, now: at, source: .upstream)))
         }

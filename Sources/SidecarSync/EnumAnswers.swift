@@ -55,10 +55,10 @@ extension SyncEngine {
     }
 
     /// Asks upstream's `/check`; `completion` gets the entitlement and when it was fetched,
-    /// or nil (failed, not allowed, or past `deadline`), for the caller to fall back.
-    public func checkUpstream(_ request: CheckRequest, deadline: Duration, completion: @escaping @Sendable ((Entitlement, Date)?) -> Void) {
+    /// or nil (failed, not allowed, or past the miss deadline), for the caller to fall back.
+    public func checkUpstream(_ request: CheckRequest, completion: @escaping @Sendable ((Entitlement, Date)?) -> Void) {
         let once = CallOnce(completion)
-        once.call(nil, after: deadline)
+        once.call(nil, after: settings.missTimeout)
         Task {
             guard !stopped.load(ordering: .relaxed), health.allowsMiss(at: now()) else { return once.call(nil) }
             await gate.acquire(.miss)

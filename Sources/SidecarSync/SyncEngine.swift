@@ -72,11 +72,11 @@ public final class SyncEngine: Sendable {
     /// When upstream said `key` does not exist, if that is still to be believed.
     public func notFoundSince(_ key: StateKey, at now: Date) -> Date? { notFound.lookup(key, at: now) }
 
-    /// Read-through for a request: `completion` gets the outcome, or `.timedOut` when
-    /// `deadline` passes first (the call itself goes on and fills the cache).
-    public func fetch(_ key: StateKey, deadline: Duration, completion: @escaping @Sendable (FetchOutcome) -> Void) {
+    /// Read-through for a request: `completion` gets the outcome, or `.timedOut` when the
+    /// miss deadline passes first (the call itself goes on and fills the cache).
+    public func fetch(_ key: StateKey, completion: @escaping @Sendable (FetchOutcome) -> Void) {
         let once = CallOnce(completion)
-        once.call(.timedOut, after: deadline)
+        once.call(.timedOut, after: settings.missTimeout)
         Task { once.call(await self.load(key, priority: .miss)) }
     }
 

@@ -96,8 +96,7 @@ func makeHarness(
     logger.logLevel = .critical
     // Jitter pinned to its ceiling so backoff windows are exact.
     let engine = SyncEngine(store: store, client: client, settings: settings, logger: logger, now: { clock.now }, random: { 0.999_999 })
-    let policy = EntitlementService.Policy(
-        refreshInterval: settings.refreshInterval, maxStaleness: maxStaleness, serveStale: serveStale, missTimeout: settings.missTimeout)
+    let policy = EntitlementService.Policy(maxStaleness: maxStaleness, serveStale: serveStale)
     let service = EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: { clock.now })
     if start { engine.start() }
     return Harness(fake: fake, clock: clock, store: store, engine: engine, service: service, directory: directory)
