@@ -14,11 +14,7 @@ func makeOnlineApp(upstream: String, apiKey: String = "server-fake-key", dbPath:
     config.stiggBaseURL = upstream
     config.dbPath = try dbPath ?? makeTempDirectory().appendingPathComponent("sidecar.sqlite").path
     configure(&config)
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
-    let app = try buildApplication(config: config, logger: logger)
-    try app.start()
-    return app
+    return try startApp(config)
 }
 
 /// A base URL nothing listens on: a fake's, after it stopped.

@@ -28,8 +28,13 @@ func makeApp(
     config.dbPath = try dbPath ?? makeTempDirectory().appendingPathComponent("sidecar.sqlite").path
     config.fallbackJSON = fallback
     configure(&config)
+    return try startApp(config)
+}
+
+/// Builds and starts `config` with a quiet logger.
+func startApp(_ config: SidecarConfig) throws -> Application {
     var logger = Logger(label: "test")
-    logger.logLevel = .error
+    logger.logLevel = .critical
     let app = try buildApplication(config: config, logger: logger)
     try app.start()
     return app
