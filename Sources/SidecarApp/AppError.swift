@@ -6,6 +6,11 @@ enum AppError: Error, Equatable {
     case invalidParameter(String, String)
     case customerResourceNotFound(customerId: String, resourceId: String?)
     case unauthorized
+    /// A usage or events body that fails validation; nothing of it was stored.
+    case invalidBody(String)
+    case outboxFull(String)
+    /// SQLite refused the write; nothing was stored.
+    case storage(String)
 
     var response: HTTPResponse {
         switch self {
@@ -22,6 +27,12 @@ enum AppError: Error, Equatable {
                 .unauthorized, code: "unauthorized",
                 message: "missing or wrong token: send Authorization: Bearer <SIDECAR_AUTH_TOKEN> or X-API-KEY: <SIDECAR_AUTH_TOKEN>",
                 headers: ["WWW-Authenticate": #"Bearer realm="entitlement-sidecar""#])
+        case .invalidBody(let why):
+            .error(.badRequest, code: "invalid_body", message: why + "; nothing was stored")
+        case .outboxFull(let why):
+            .error(.serviceUnavailable, code: "outbox_full", message: why, headers: ["Retry-After": "5"])
+        case .storage(let why):
+            .error(.internalServerError, code: "storage_error", message: "the request could not be stored, nothing was accepted: \(why)")
         }
     }
 }

@@ -5,15 +5,16 @@ import SidecarHTTP
 import SidecarSync
 
 extension Application {
-    static func makeRouter(config: SidecarConfig, service: EntitlementService, startedAt: Date) -> Router {
+    static func makeRouter(config: SidecarConfig, service: EntitlementService, usage: UsageService, startedAt: Date) -> Router {
         var router = Router()
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
         router.get("/livez") { _ in .now(live) }
         router.get("/readyz") { _ in .now(readinessResponse(service.readiness)) }
         router.get("/status") { _ in
-            .now(.json(.ok, StatusReport(service: service, startedAt: startedAt, now: service.now()).json()))
+            .now(.json(.ok, StatusReport(service: service, usage: usage, startedAt: startedAt, now: service.now()).json()))
         }
         addEntitlementRoutes(to: &router, service: service)
+        addUsageRoutes(to: &router, usage: usage)
         if let size = config.benchFixedBytes {
             let fixed = HTTPResponse.json(.ok, fixedBody(size: size))
             router.get("/bench/fixed") { _ in .now(fixed) }

@@ -15,9 +15,9 @@ extension Application {
     /// Opens the store and fills it for the configured mode. Runs before the server listens,
     /// so a bad snapshot or a database from a newer version stops start-up instead of
     /// serving wrong answers.
-    static func makeService(
-        config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: (inout SyncSettings) -> Void
-    ) throws -> EntitlementService {
+    static func makeServices(
+        config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: Tuning
+    ) throws -> (EntitlementService, UsageService) {
         let fallback: FallbackRules
         do {
             fallback = try config.fallbackJSON.map { json throws(FallbackRulesError) in try FallbackRules(parsing: json) } ?? .none
@@ -37,7 +37,8 @@ extension Application {
             let loadedAt = now()
             try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
             logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": "\(snapshot.entries.count)"])
-            return EntitlementService(store: store, fallback: fallback, mode: .offline(loadedAt: loadedAt), policy: policy, now: now)
+            return (EntitlementService(store: store, fallback: fallback, mode: .offline(loadedAt: loadedAt), policy: policy, now: now),
+                    UsageService(offlineStore: store, now: now))
         }
         // Demo states must never answer for real customers.
         try store.removeAll(origin: .offline)
@@ -49,11 +50,19 @@ extension Application {
         let client = StiggClient(configuration: UpstreamConfiguration(
             baseURL: baseURL, apiKey: config.apiKey ?? "", maxConnections: config.upstreamConcurrency))
         var settings = SyncSettings(config: config)
-        tuning(&settings)
+        tuning.sync(&settings)
         let engine = SyncEngine(
             store: store, client: client, settings: settings,
             logger: logger, now: now)
-        return EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: now)
+        var forwarding = ForwarderSettings()
+        forwarding.backoffMax = config.backoffMax
+        forwarding.outboxLimit = config.outboxLimit
+        tuning.forwarder(&forwarding)
+        let usage = UsageService(store: store, client: client, engine: engine, settings: forwarding, logger: logger, now: now)
+        if let pending = try? store.outboxCounts().pending, pending > 0 {
+            logger.info("usage records queued from the last run", metadata: ["pending": "\(pending)"])
+        }
+        return (EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: now), usage)
     }
 
     private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {

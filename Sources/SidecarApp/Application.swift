@@ -11,14 +11,15 @@ public final class Application: Sendable {
     public let logger: Logger
     let server: HTTPServer
     public let service: EntitlementService
+    public let usage: UsageService
     let startedAt: Date
 
-    init(config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: @Sendable (inout SyncSettings) -> Void) throws {
+    init(config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: Tuning) throws {
         self.config = config
         self.logger = logger
         startedAt = Date()
-        service = try Application.makeService(config: config, logger: logger, now: now, tuning: tuning)
-        let router = Application.makeRouter(config: config, service: service, startedAt: startedAt)
+        (service, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning)
+        let router = Application.makeRouter(config: config, service: service, usage: usage, startedAt: startedAt)
         var settings = HTTPServerSettings()
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
@@ -43,6 +44,7 @@ public final class Application: Sendable {
     public func start() throws -> Int {
         // Sync first: the start-up probe is under way by the time the first request lands.
         service.engine?.start()
+        usage.forwarder?.start()
         let port = try server.start()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
         return port
@@ -52,6 +54,11 @@ public final class Application: Sendable {
     public func shutdown() async {
         logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
         await server.shutdown(grace: config.shutdownGrace)
+        if let forwarder = usage.forwarder {
+            // One bounded attempt to deliver what is queued; the rest waits on disk.
+            let flushed = await forwarder.stop(flushWithin: min(config.shutdownGrace, Application.flushBudget))
+            if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": "\(usage.counts().pending)"]) }
+        }
         service.engine?.stop()
         logger.info("stopped")
     }
@@ -65,11 +72,28 @@ public final class Application: Sendable {
     }
 }
 
+extension Application {
+    /// The most a SIGTERM spends delivering queued usage, inside the shutdown grace.
+    static let flushBudget: Duration = .seconds(5)
+}
+
+/// Knobs tests turn to shrink the fixed rules (backoff, poll interval) or drive them by hand.
+public struct Tuning: Sendable {
+    public var sync: @Sendable (inout SyncSettings) -> Void
+    public var forwarder: @Sendable (inout ForwarderSettings) -> Void
+
+    public init(sync: @escaping @Sendable (inout SyncSettings) -> Void = { _ in },
+                forwarder: @escaping @Sendable (inout ForwarderSettings) -> Void = { _ in }) {
+        self.sync = sync
+        self.forwarder = forwarder
+    }
+}
+
 /// Builds the application without starting it, so tests can run it on port 0.
 /// `now` and `tuning` let tests drive time and the poller by hand.
 public func buildApplication(
     config: SidecarConfig, logger: Logger = Logger(label: "entitlement-sidecar"),
-    now: @escaping @Sendable () -> Date = { Date() }, tuning: @Sendable (inout SyncSettings) -> Void = { _ in }
+    now: @escaping @Sendable () -> Date = { Date() }, tuning: Tuning = Tuning()
 ) throws -> Application {
     try Application(config: config, logger: logger, now: now, tuning: tuning)
 }

@@ -9,6 +9,7 @@ struct StatusReport {
     static let version = "0.4.0"
 
     let service: EntitlementService
+    let usage: UsageService
     let startedAt: Date
     let now: Date
 
@@ -49,8 +50,23 @@ struct StatusReport {
         writer.string(cache.oldestSyncedAt.map(Timestamp.formatRFC3339))
         writer.raw(#","oldestAgeSeconds":"#)
         if let oldest = cache.oldestSyncedAt { writer.integer(max(0, Int(now.timeIntervalSince(oldest)))) } else { writer.null() }
-        // The outbox arrives with usage intake; until then it is honestly empty.
-        writer.raw(#"},"outbox":{"pending":0,"sent":0,"deadLetters":0}}"#)
+        let outbox = usage.counts()
+        let delivery = usage.forwarder?.status ?? ForwarderStatus()
+        writer.raw(#"},"outbox":{"pending":"#)
+        writer.integer(outbox.pending)
+        writer.raw(#","sent":"#)
+        writer.integer(outbox.sent)
+        writer.raw(#","deadLetters":"#)
+        writer.integer(outbox.deadLetters)
+        writer.raw(#","forwarding":"#)
+        writer.bool(usage.isForwarding)
+        writer.raw(#","lastDeliveryAt":"#)
+        writer.string(delivery.lastDeliveryAt.map(Timestamp.formatRFC3339))
+        writer.raw(#","lastError":"#)
+        writer.string(delivery.lastError)
+        writer.raw(#","nextAttemptAt":"#)
+        writer.string(delivery.nextAttemptAt.map(Timestamp.formatRFC3339))
+        writer.raw("}}")
         return writer.bytes
     }
 }

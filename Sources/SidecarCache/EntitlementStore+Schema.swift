@@ -24,5 +24,44 @@ extension EntitlementStore {
         Migration(version: 2, name: "refresh-due index", sql: """
             CREATE INDEX entitlement_states_due ON entitlement_states (refresh_due) WHERE refresh_due IS NOT NULL;
             """),
+        // Usage and events (DESIGN.md §7): a record is committed here before it is
+        // acknowledged, and kept after delivery so a repeated idempotency key is recognised.
+        Migration(version: 3, name: "usage outbox", sql: """
+            CREATE TABLE outbox (
+                seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind            TEXT NOT NULL,          -- 'usage' | 'event'
+                record_id       TEXT NOT NULL,          -- the id the client was answered with
+                idempotency_key TEXT NOT NULL,          -- the client's, or generated at intake
+                customer_id     TEXT NOT NULL,
+                resource_id     TEXT NOT NULL DEFAULT '',
+                feature_id      TEXT,                   -- usage only
+                value           REAL,                   -- usage only
+                is_set          INTEGER NOT NULL DEFAULT 0,
+                body            BLOB NOT NULL,          -- the record exactly as forwarded
+                created_at      TEXT NOT NULL,          -- RFC 3339, as answered
+                accepted_at     REAL NOT NULL,
+                -- 'pending' until upstream accepts it, then 'sent'; 'local' in offline mode,
+                -- where nothing is forwarded but keys are still deduplicated.
+                status          TEXT NOT NULL,
+                sent_at         REAL,
+                UNIQUE (kind, idempotency_key)
+            );
+            CREATE INDEX outbox_pending ON outbox (kind, seq) WHERE status = 'pending';
+            CREATE INDEX outbox_pending_state ON outbox (customer_id, resource_id, seq) WHERE status = 'pending';
+            CREATE INDEX outbox_done ON outbox (sent_at) WHERE status <> 'pending';
+            CREATE TABLE dead_letters (
+                seq             INTEGER PRIMARY KEY,    -- its outbox seq
+                kind            TEXT NOT NULL,
+                record_id       TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                customer_id     TEXT NOT NULL,
+                resource_id     TEXT NOT NULL DEFAULT '',
+                body            BLOB NOT NULL,
+                created_at      TEXT NOT NULL,
+                failed_at       REAL NOT NULL,
+                reason          TEXT NOT NULL,
+                UNIQUE (kind, idempotency_key)
+            );
+            """),
     ])
 }

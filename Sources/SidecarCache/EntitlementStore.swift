@@ -12,9 +12,12 @@ import Synchronization
 /// are small and loaded whole.
 public final class EntitlementStore: Sendable {
     let connection: SQLiteConnection
-    private let index = Mutex(Index())
+    let index = Mutex(Index())
     /// The origin read from SQLite on a memory miss; nil = memory is the whole truth.
     private let lazyOrigin = Mutex<StateOrigin?>(nil)
+    /// Outbox counts, read from SQLite on first use and kept current by the outbox writers
+    /// (all on the connection's queue); nil = not read yet.
+    let outboxTally = Mutex<OutboxCounts?>(nil)
 
     struct Index {
         var states: [StateKey: CachedState] = [:]
@@ -96,15 +99,24 @@ public final class EntitlementStore: Sendable {
     /// The last access carries over from the state it replaces, so a refresh does not make
     /// an unused entry look used. With `onlyIfResident`, memory is updated only if it already
     /// holds the key: a background refresh of a state nobody asked about stays on disk.
+    ///
+    /// Usage accepted locally but not yet delivered is applied on top of an upstream state,
+    /// so a refresh never takes back what a client already reported (read-your-writes). The
+    /// read of the queue, the write and the memory update happen on the connection's queue,
+    /// where usage intake also runs, so a report cannot land in between and be lost.
     @discardableResult
     public func put(_ key: StateKey, _ state: EntitlementsState, origin: StateOrigin, syncedAt: Date, onlyIfResident: Bool = false) throws -> CachedState {
-        let previous = index.withLock { $0.states[key] }
-        let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: previous?.accessedAt)
-        try connection.sync { db in try Self.write(cached, to: db) }
-        if previous != nil || !onlyIfResident {
-            index.withLock { $0.insert(cached) }
+        try connection.sync { db in
+            let previous = index.withLock { $0.states[key] }
+            var state = state
+            if origin == .upstream { try Self.overlayPending(&state, key: key, featureId: nil, db: db) }
+            let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: previous?.accessedAt)
+            try Self.write(cached, to: db)
+            if previous != nil || !onlyIfResident {
+                index.withLock { $0.insert(cached) }
+            }
+            return cached
         }
-        return cached
     }
 
     /// Drops states from memory only (SQLite keeps them), so memory holds the recent working
@@ -200,7 +212,7 @@ public final class EntitlementStore: Sendable {
         try replaceAll(origin: origin, with: [], syncedAt: Date())
     }
 
-    private static func write(_ cached: CachedState, to db: Database) throws {
+    static func write(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
         try db.execute(

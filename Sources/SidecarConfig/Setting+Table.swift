@@ -65,6 +65,9 @@ extension Setting {
         Setting("SIDECAR_UPSTREAM_CONCURRENCY", help: "upstream calls in flight at once", default: "4") { config, raw throws(ConfigError) in
             config.upstreamConcurrency = try ValueParsing.integer(raw, in: 1...1_000, key: "SIDECAR_UPSTREAM_CONCURRENCY", expected: "a count >= 1")
         },
+        Setting("SIDECAR_OUTBOX_LIMIT", help: "usage records waiting for upstream past which intake answers 503", default: "100000") { config, raw throws(ConfigError) in
+            config.outboxLimit = try ValueParsing.integer(raw, in: 1...100_000_000, key: "SIDECAR_OUTBOX_LIMIT", expected: "a count >= 1")
+        },
         Setting("SIDECAR_MAX_STALENESS", help: "age past which data is answered per SIDECAR_STALE_POLICY", default: "none") { config, raw throws(ConfigError) in
             config.maxStaleness = raw.lowercased() == "none" ? nil : try ValueParsing.duration(raw, key: "SIDECAR_MAX_STALENESS", extraForms: "none")
         },

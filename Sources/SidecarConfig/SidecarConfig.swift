@@ -22,6 +22,8 @@ public struct SidecarConfig: Sendable, Equatable {
     /// Upstream calls per second (token bucket, burst = one second's worth).
     public var upstreamRPS = 50
     public var upstreamConcurrency = 4
+    /// Usage records and events waiting for upstream; intake answers 503 past it.
+    public var outboxLimit = 100_000
     /// Data older than this is answered per `stalePolicy`; nil = no limit.
     public var maxStaleness: Duration?
     public var stalePolicy: StalePolicy = .serve

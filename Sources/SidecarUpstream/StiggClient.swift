@@ -49,6 +49,24 @@ public final class StiggClient: Sendable {
 
     /// GET `path` (already percent-encoded) with `query`; returns the body of a 2xx.
     func get(_ path: String, query: [(String, String)] = [], deadline: Duration? = nil) async throws(UpstreamError) -> [UInt8] {
+        var request = URLRequest(url: try url(path, query: query))
+        request.setValue(configuration.apiKey, forHTTPHeaderField: "X-API-KEY")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        return try await send(request, deadline: deadline ?? configuration.timeout)
+    }
+
+    /// POST a JSON `body` to `path`; returns the body of a 2xx.
+    func post(_ path: String, body: [UInt8], deadline: Duration? = nil) async throws(UpstreamError) -> [UInt8] {
+        var request = URLRequest(url: try url(path, query: []))
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        request.setValue(configuration.apiKey, forHTTPHeaderField: "X-API-KEY")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        return try await send(request, deadline: deadline ?? configuration.timeout)
+    }
+
+    private func url(_ path: String, query: [(String, String)]) throws(UpstreamError) -> URL {
         guard var components = URLComponents(url: configuration.baseURL, resolvingAgainstBaseURL: false) else {
             throw .invalidResponse("cannot build a URL for \(path)")
         }
@@ -58,10 +76,7 @@ public final class StiggClient: Sendable {
             components.percentEncodedQuery = query.map { "\($0.0)=\(StiggClient.encodeQueryValue($0.1))" }.joined(separator: "&")
         }
         guard let url = components.url else { throw .invalidResponse("cannot build a URL for \(path)") }
-        var request = URLRequest(url: url)
-        request.setValue(configuration.apiKey, forHTTPHeaderField: "X-API-KEY")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        return try await send(request, deadline: deadline ?? configuration.timeout)
+        return url
     }
 
     private func send(_ request: URLRequest, deadline: Duration) async throws(UpstreamError) -> [UInt8] {

@@ -78,6 +78,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Upstream calls in flight at once (env SIDECAR_UPSTREAM_CONCURRENCY, default 4).")
     var upstreamConcurrency: String?
 
+    @Option(help: "Usage records waiting for upstream past which intake answers 503 (env SIDECAR_OUTBOX_LIMIT, default 100000).")
+    var outboxLimit: String?
+
     @Option(help: "Age past which data is answered per the stale policy (env SIDECAR_MAX_STALENESS, default none).")
     var maxStaleness: String?
 
@@ -106,6 +109,7 @@ struct Serve: AsyncParsableCommand {
             ("SIDECAR_OFFLINE_FILE", offlineFile), ("ENTITLEMENTS_FALLBACK", entitlementsFallback),
             ("SIDECAR_REFRESH_INTERVAL", refreshInterval), ("SIDECAR_MISS_TIMEOUT", missTimeout),
             ("SIDECAR_UPSTREAM_RPS", upstreamRps), ("SIDECAR_UPSTREAM_CONCURRENCY", upstreamConcurrency),
+            ("SIDECAR_OUTBOX_LIMIT", outboxLimit),
             ("SIDECAR_MAX_STALENESS", maxStaleness), ("SIDECAR_STALE_POLICY", stalePolicy),
             ("SIDECAR_PRELOAD", preload), ("SIDECAR_BACKOFF_MAX", backoffMax), ("SIDECAR_AUTH_TOKEN", authToken),
             ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),

@@ -1,0 +1,281 @@
+import Foundation
+import SidecarSQLite
+
+// Intake and delivery bookkeeping of the usage outbox. Every method runs on the connection's
+// serial queue, so intake, delivery and state refreshes of the same customer never interleave
+// between reading a state and writing it back.
+
+extension EntitlementStore {
+    /// Commits `inputs` (one transaction) and applies each to its cached state. A repeated
+    /// idempotency key (earlier, or earlier in the same request) is acknowledged with the first
+    /// record's id and changes nothing. Throws `OutboxError.full` before storing anything when
+    /// the queue would pass `limit`.
+    public func acceptUsage(
+        _ inputs: [UsageInput], mode: IntakeMode, now: Date, limit: Int,
+        makeId: () -> String = { UUID().uuidString.lowercased() }
+    ) throws -> [UsageAck] {
+        try connection.sync { db in
+            try checkRoom(for: inputs.count, mode: mode, limit: limit, db: db)
+            let acceptedAt = Timestamp.formatRFC3339(now)
+            var changed: [StateKey: EntitlementsState] = [:]
+            var originals: [StateKey: CachedState] = [:]
+            var acks: [UsageAck] = []
+            var added = 0
+            var replacements: [CachedState] = []
+            try db.transaction {
+                for input in inputs {
+                    let key = input.stateKey
+                    if originals[key] == nil, case .state(let cached) = lookup(key) { originals[key] = cached }
+                    if let earlier = try Self.existing(.usage, key: input.idempotencyKey, db: db) {
+                        let entitlement = (changed[key] ?? originals[key]?.state)?.meteredFeature(input.featureId)
+                        acks.append(UsageAck(
+                            recordId: earlier.recordId, createdAt: earlier.createdAt,
+                            currentUsage: entitlement?.currentUsage, usagePeriodStart: entitlement?.usagePeriodStart?.text,
+                            usagePeriodEnd: entitlement?.usagePeriodEnd?.text, repeated: true))
+                        continue
+                    }
+                    let recordId = makeId()
+                    let idempotencyKey = input.idempotencyKey ?? "sidecar-\(recordId)"
+                    let createdAt = input.createdAt ?? acceptedAt
+                    try db.execute(
+                        """
+                        INSERT INTO outbox (kind, record_id, idempotency_key, customer_id, resource_id, feature_id,
+                                            value, is_set, body, created_at, accepted_at, status)
+                        VALUES ('usage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [.text(recordId), .text(idempotencyKey), .text(input.customerId), .text(input.resourceId ?? ""),
+                         .text(input.featureId), .real(input.value), .integer(input.updateBehavior == .set ? 1 : 0),
+                         .blob(input.forwardedBody(idempotencyKey: idempotencyKey, createdAt: createdAt)),
+                         .text(createdAt), .real(now.timeIntervalSince1970), .text(Self.status(for: mode))])
+                    added += 1
+                    var entitlement: FeatureEntitlement?
+                    if var state = changed[key] ?? originals[key]?.state {
+                        entitlement = state.applyUsage(featureId: input.featureId, value: input.value, behavior: input.updateBehavior)
+                        if entitlement != nil { changed[key] = state }
+                    }
+                    acks.append(UsageAck(
+                        recordId: recordId, createdAt: createdAt, currentUsage: entitlement?.currentUsage,
+                        usagePeriodStart: entitlement?.usagePeriodStart?.text, usagePeriodEnd: entitlement?.usagePeriodEnd?.text,
+                        repeated: false))
+                }
+                replacements = changed.compactMap { key, state in originals[key].map { $0.replacing(state: state) } }
+                for cached in replacements { try Self.write(cached, to: db) }
+            }
+            // Memory only after the commit, and still on the queue, so no refresh of the same
+            // state can slip in between.
+            index.withLock { index in replacements.forEach { index.insert($0) } }
+            if mode == .forward { try tally(db) { $0.pending += added } }
+            return acks
+        }
+    }
+
+    /// Commits `events` (one transaction). Events change no cached state: Stigg aggregates them
+    /// into usage asynchronously. Returns one record id per event (the first one's for a
+    /// repeated key).
+    public func acceptEvents(
+        _ events: [EventInput], mode: IntakeMode, now: Date, limit: Int,
+        makeId: () -> String = { UUID().uuidString.lowercased() }
+    ) throws -> [String] {
+        try connection.sync { db in
+            try checkRoom(for: events.count, mode: mode, limit: limit, db: db)
+            let acceptedAt = Timestamp.formatRFC3339(now)
+            var ids: [String] = []
+            var added = 0
+            try db.transaction {
+                for event in events {
+                    if let earlier = try Self.existing(.event, key: event.idempotencyKey, db: db) {
+                        ids.append(earlier.recordId)
+                        continue
+                    }
+                    let recordId = makeId()
+                    let timestamp = event.timestamp ?? acceptedAt
+                    try db.execute(
+                        """
+                        INSERT INTO outbox (kind, record_id, idempotency_key, customer_id, resource_id, body,
+                                            created_at, accepted_at, status)
+                        VALUES ('event', ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [.text(recordId), .text(event.idempotencyKey), .text(event.customerId), .text(event.resourceId ?? ""),
+                         .blob(event.forwardedBody(timestamp: timestamp)), .text(timestamp),
+                         .real(now.timeIntervalSince1970), .text(Self.status(for: mode))])
+                    added += 1
+                    ids.append(recordId)
+                }
+            }
+            if mode == .forward { try tally(db) { $0.pending += added } }
+            return ids
+        }
+    }
+
+    /// The oldest queued records of `kind`, in the order they were accepted.
+    public func pendingRecords(_ kind: OutboxKind, limit: Int) throws -> [OutboxRecord] {
+        try connection.sync { db in
+            try db.query(
+                """
+                SELECT seq, record_id, idempotency_key, customer_id, resource_id, feature_id, body
+                FROM outbox WHERE kind = ? AND status = 'pending' ORDER BY seq LIMIT ?
+                """,
+                [.text(kind.rawValue), .integer(Int64(limit))]
+            ) { row in
+                OutboxRecord(
+                    seq: row.int64(0), kind: kind, recordId: row.string(1), idempotencyKey: row.string(2),
+                    key: StateKey(customerId: row.string(3), resourceId: row.string(4).isEmpty ? nil : row.string(4)),
+                    featureId: row.optionalString(5), body: row.blob(6))
+            }
+        }
+    }
+
+    /// Upstream accepted `records`: they leave the queue (kept for deduplication), and each
+    /// `usage` value it returned replaces the cached usage of that feature, plus whatever is
+    /// still queued for it locally.
+    public func markSent(_ records: [OutboxRecord], usage: [DeliveredUsage], now: Date) throws {
+        try connection.sync { db in
+            var replacements: [CachedState] = []
+            var marked = 0
+            try db.transaction {
+                for record in records {
+                    try db.execute(
+                        "UPDATE outbox SET status = 'sent', sent_at = ? WHERE seq = ? AND status = 'pending'",
+                        [.real(now.timeIntervalSince1970), .integer(record.seq)])
+                    marked += db.changes
+                }
+                // The last measurement of a feature is the newest total upstream knows.
+                var latest: [StateKey: [String: Double]] = [:]
+                for delivered in usage { latest[delivered.key, default: [:]][delivered.featureId] = delivered.currentUsage }
+                for (key, features) in latest {
+                    guard case .state(let cached) = lookup(key) else { continue }
+                    var state = cached.state
+                    for (featureId, total) in features where state.applyUsage(featureId: featureId, value: total, behavior: .set) != nil {
+                        try Self.overlayPending(&state, key: key, featureId: featureId, db: db)
+                    }
+                    if state != cached.state { replacements.append(cached.replacing(state: state)) }
+                }
+                for cached in replacements { try Self.write(cached, to: db) }
+            }
+            index.withLock { index in replacements.forEach { index.insert($0) } }
+            try tally(db) {
+                $0.pending -= marked
+                $0.sent += marked
+            }
+        }
+    }
+
+    /// Upstream refused `record` for good: it moves to the dead-letter table with the reason.
+    /// Its local effect on the cached usage stays until the next refresh replaces it.
+    public func deadLetter(_ record: OutboxRecord, reason: String, now: Date) throws {
+        try connection.sync { db in
+            let moved = try db.transaction {
+                try db.execute(
+                    """
+                    INSERT OR REPLACE INTO dead_letters (seq, kind, record_id, idempotency_key, customer_id, resource_id,
+                                                        body, created_at, failed_at, reason)
+                    SELECT seq, kind, record_id, idempotency_key, customer_id, resource_id, body, created_at, ?, ?
+                    FROM outbox WHERE seq = ?
+                    """,
+                    [.real(now.timeIntervalSince1970), .text(reason), .integer(record.seq)])
+                try db.execute("DELETE FROM outbox WHERE seq = ? AND status = 'pending'", [.integer(record.seq)])
+                return db.changes
+            }
+            try tally(db) {
+                $0.pending -= moved
+                $0.deadLetters += moved
+            }
+        }
+    }
+
+    /// Forgets delivered (and offline) records accepted before `cutoff`; their keys may then
+    /// be used again, as upstream's own 7-day deduplication window allows.
+    @discardableResult
+    public func pruneOutbox(before cutoff: Date) throws -> Int {
+        try connection.sync { db in
+            try db.execute(
+                "DELETE FROM outbox WHERE status <> 'pending' AND coalesce(sent_at, accepted_at) < ?",
+                [.real(cutoff.timeIntervalSince1970)])
+            let removed = db.changes
+            // Re-counted from SQLite on the next read.
+            outboxTally.withLock { $0 = nil }
+            return removed
+        }
+    }
+
+    public func outboxCounts() throws -> OutboxCounts {
+        try connection.sync { db in try tally(db) { _ in } }
+    }
+
+    /// Reason and key of every dead letter, oldest first (for operators and tests).
+    public func deadLetters() throws -> [(idempotencyKey: String, reason: String)] {
+        try connection.sync { db in
+            try db.query("SELECT idempotency_key, reason FROM dead_letters ORDER BY seq") { ($0.string(0), $0.string(1)) }
+        }
+    }
+
+    // MARK: Helpers (on the connection's queue)
+
+    /// Applies the usage still queued for `key` (one feature, or all) on top of `state`, in
+    /// the order it was accepted: what upstream has not seen yet must not be lost when its
+    /// answer replaces the cached state.
+    static func overlayPending(_ state: inout EntitlementsState, key: StateKey, featureId: String?, db: Database) throws {
+        try db.iterate(
+            """
+            SELECT feature_id, value, is_set FROM outbox
+            WHERE customer_id = ? AND resource_id = ? AND status = 'pending' AND kind = 'usage'
+            ORDER BY seq
+            """,
+            [.text(key.customerId), .text(key.resourceId ?? "")]
+        ) { row in
+            let feature = row.string(0)
+            guard featureId == nil || featureId == feature else { return }
+            state.applyUsage(featureId: feature, value: row.double(1), behavior: row.bool(2) ? .set : .delta)
+        }
+    }
+
+    private static func existing(_ kind: OutboxKind, key: String?, db: Database) throws -> (recordId: String, createdAt: String)? {
+        guard let key else { return nil }
+        let values: [SQLiteValue] = [.text(kind.rawValue), .text(key)]
+        if let found = try db.queryOne(
+            "SELECT record_id, created_at FROM outbox WHERE kind = ? AND idempotency_key = ?", values, { ($0.string(0), $0.string(1)) }) {
+            return found
+        }
+        return try db.queryOne(
+            "SELECT record_id, created_at FROM dead_letters WHERE kind = ? AND idempotency_key = ?", values, { ($0.string(0), $0.string(1)) })
+    }
+
+    private static func status(for mode: IntakeMode) -> String {
+        mode == .forward ? "pending" : "local"
+    }
+
+    private func checkRoom(for count: Int, mode: IntakeMode, limit: Int, db: Database) throws {
+        guard mode == .forward else { return }
+        let pending = try tally(db) { _ in }.pending
+        if pending + count > limit { throw OutboxError.full(limit: limit, pending: pending) }
+    }
+
+    /// The counts, read from SQLite once and kept up to date by the writers.
+    @discardableResult
+    func tally(_ db: Database, _ update: (inout OutboxCounts) -> Void) throws -> OutboxCounts {
+        if let counts = outboxTally.withLock({ counts -> OutboxCounts? in
+            guard counts != nil else { return nil }
+            update(&counts!)
+            return counts
+        }) { return counts }
+        let counts = try db.queryOne(
+            """
+            SELECT (SELECT count(*) FROM outbox WHERE status = 'pending'),
+                   (SELECT count(*) FROM outbox WHERE status = 'sent'),
+                   (SELECT count(*) FROM dead_letters)
+            """
+        ) { OutboxCounts(pending: $0.int(0), sent: $0.int(1), deadLetters: $0.int(2)) } ?? OutboxCounts()
+        outboxTally.withLock { $0 = counts }
+        return counts
+    }
+}
+
+extension CachedState {
+    /// The same entry with locally changed data: sync time, last access and the failed-attempt
+    /// mark carry over, since a local change is not a sync.
+    func replacing(state: EntitlementsState) -> CachedState {
+        let replacement = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: accessedAt)
+        if lastAttemptFailed { replacement.markAttemptFailed() }
+        return replacement
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import Logging
+import SidecarCache
+import SidecarUpstream
+import Synchronization
+
+/// Delivers the usage outbox upstream in order, in batches, each record with its idempotency
+/// key. Transient failures wait out a jittered backoff (and any `Retry-After`) and retry the
+/// same batch; a batch refused with 400/413/422 is split until the refused records are alone,
+/// and only those become dead letters. A crash between sending and marking sent means a
+/// resend with the same keys, which upstream deduplicates.
+public final class UsageForwarder: Sendable {
+    let store: EntitlementStore
+    let client: StiggClient
+    let settings: ForwarderSettings
+    let gate: UpstreamGate?
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let random: @Sendable () -> Double
+    private let backoff: Backoff
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let state = Mutex(ForwarderStatus())
+    private let lastPrune = Mutex<Date?>(nil)
+
+    /// What one delivery attempt came to.
+    enum Pass: Equatable {
+        case idle
+        case delivered
+        case retry(after: Duration?)
+    }
+
+    init(
+        store: EntitlementStore, client: StiggClient, settings: ForwarderSettings, gate: UpstreamGate?, logger: Logger,
+        now: @escaping @Sendable () -> Date, random: @escaping @Sendable () -> Double
+    ) {
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.gate = gate
+        self.logger = logger
+        self.now = now
+        self.random = random
+        backoff = Backoff(base: settings.backoffBase, cap: settings.backoffMax)
+        // One buffered wake-up is enough: a pass delivers everything queued so far.
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public var status: ForwarderStatus { state.withLock { $0 } }
+
+    /// Starts delivering; records left from a previous run go first.
+    public func start() {
+        loop.withLock { task in
+            guard task == nil else { return }
+            task = Task { [self] in
+                for await _ in wakeups {
+                    await drain()
+                }
+            }
+        }
+        notify()
+    }
+
+    /// New records were committed.
+    public func notify() { wake.yield() }
+
+    /// Stops the loop, waits for a delivery under way to finish (bounded by the client's
+    /// deadline), then makes one more bounded pass so a clean shutdown leaves little behind.
+    /// Returns whether the queue is empty.
+    @discardableResult
+    public func stop(flushWithin budget: Duration) async -> Bool {
+        wake.finish()
+        let task = loop.withLock { $0 }
+        task?.cancel()
+        await task?.value
+        let deadline = ContinuousClock.now + budget
+        while ContinuousClock.now < deadline {
+            let remaining = deadline - ContinuousClock.now
+            switch await pass(deadline: remaining) {
+            case .idle: return true
+            case .delivered: continue
+            case .retry: return false
+            }
+        }
+        return (try? store.outboxCounts().pending) == 0
+    }
+
+    /// Delivers until the queue is empty or a failure asks for a wait.
+    private func drain() async {
+        var failures = 0
+        while !Task.isCancelled {
+            switch await pass(deadline: nil) {
+            case .idle:
+                prune()
+                return
+            case .delivered:
+                failures = 0
+            case .retry(let retryAfter):
+                failures += 1
+                let delay = backoff.delay(afterFailures: failures, unit: random(), retryAfter: retryAfter)
+                state.withLock { $0.nextAttemptAt = now().addingTimeInterval(delay.seconds) }
+                try? await Task.sleep(for: delay)
+                state.withLock { $0.nextAttemptAt = nil }
+            }
+        }
+    }
+
+    /// One batch: usage first (it changes answers), then events.
+    func pass(deadline: Duration?) async -> Pass {
+        do {
+            var records = try store.pendingRecords(.usage, limit: settings.usageBatch)
+            if records.isEmpty { records = try store.pendingRecords(.event, limit: settings.eventBatch) }
+            guard !records.isEmpty else { return .idle }
+            return await deliver(records, deadline: deadline)
+        } catch {
+            logger.error("cannot read the usage outbox", metadata: ["error": "\(error)"])
+            return .retry(after: nil)
+        }
+    }
+
+    /// Sends `records`, splitting on a refusal to isolate the refused ones.
+    private func deliver(_ records: [OutboxRecord], deadline: Duration?) async -> Pass {
+        var work = [records[...]]
+        while let batch = work.popLast() {
+            switch await send(Array(batch), deadline: deadline) {
+            case .success(let usage):
+                do {
+                    try store.markSent(Array(batch), usage: usage, now: now())
+                } catch {
+                    logger.error("cannot mark usage delivered", metadata: ["error": "\(error)"])
+                    return .retry(after: nil)
+                }
+                recordSuccess()
+            case .failure(let error) where Self.refusesRecords(error):
+                guard batch.count > 1 else {
+                    deadLetter(batch[batch.startIndex], error)
+                    continue
+                }
+                let middle = batch.startIndex + batch.count / 2
+                // Popped last-in first-out: the first half goes first, keeping the order.
+                work.append(batch[middle...])
+                work.append(batch[..<middle])
+            case .failure(let error):
+                recordFailure(error)
+                if case .status(_, _, let retryAfter) = error { return .retry(after: retryAfter) }
+                return .retry(after: nil)
+            }
+        }
+        return .delivered
+    }
+
+    private func send(_ batch: [OutboxRecord], deadline: Duration?) async -> Result<[DeliveredUsage], UpstreamError> {
+        await gate?.acquire(.background)
+        defer { gate?.release() }
+        let bodies = batch.map(\.body)
+        do {
+            guard batch.first?.kind == .usage else {
+                try await client.reportEvents(bodies, deadline: deadline)
+                return .success([])
+            }
+            let measurements = try await client.reportUsage(bodies, deadline: deadline)
+            return .success(Self.deliveredUsage(batch, measurements))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Upstream's totals per record. Measurements come in request order; when their count
+    /// does not match, each is taken by the ids it names.
+    static func deliveredUsage(_ batch: [OutboxRecord], _ measurements: [ReportedUsage]) -> [DeliveredUsage] {
+        if measurements.count == batch.count {
+            return zip(batch, measurements).compactMap { record, measurement in
+                guard let usage = measurement.currentUsage, let featureId = record.featureId else { return nil }
+                return DeliveredUsage(key: record.key, featureId: featureId, currentUsage: usage)
+            }
+        }
+        return measurements.compactMap { measurement in
+            measurement.currentUsage.map {
+                DeliveredUsage(
+                    key: StateKey(customerId: measurement.customerId, resourceId: measurement.resourceId),
+                    featureId: measurement.featureId, currentUsage: $0)
+            }
+        }
+    }
+
+    /// Answers about the records themselves, which resending cannot change. A 401/403 or 404
+    /// is about the key or the URL, not the records: those wait, so fixing the setting
+    /// delivers everything.
+    static func refusesRecords(_ error: UpstreamError) -> Bool {
+        if case .status(let code, _, _) = error { return code == 400 || code == 413 || code == 422 }
+        return false
+    }
+
+    private func deadLetter(_ record: OutboxRecord, _ error: UpstreamError) {
+        logger.error("upstream refused a usage record; moved to dead letters", metadata: [
+            "kind": "\(record.kind.rawValue)", "idempotencyKey": "\(record.idempotencyKey)", "reason": "\(error)",
+        ])
+        do {
+            try store.deadLetter(record, reason: error.description, now: now())
+        } catch {
+            logger.error("cannot move a record to dead letters", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func recordSuccess() {
+        state.withLock { status in
+            status.lastDeliveryAt = now()
+            status.consecutiveFailures = 0
+        }
+    }
+
+    private func recordFailure(_ error: UpstreamError) {
+        let failures = state.withLock { status in
+            status.lastErrorAt = now()
+            status.lastError = error.description
+            status.consecutiveFailures += 1
+            return status.consecutiveFailures
+        }
+        logger.log(level: failures == 1 ? .warning : .notice, "usage delivery failed; will retry", metadata: [
+            "error": "\(error)", "consecutiveFailures": "\(failures)",
+        ])
+    }
+
+    /// Forgets delivered records past the retention window, at most once an hour.
+    private func prune() {
+        let at = now()
+        let due = lastPrune.withLock { last in
+            guard last.map({ at.timeIntervalSince($0) >= 3600 }) ?? true else { return false }
+            last = at
+            return true
+        }
+        guard due else { return }
+        do {
+            let removed = try store.pruneOutbox(before: at.addingTimeInterval(-settings.retention.seconds))
+            if removed > 0 { logger.info("pruned delivered usage records", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.error("cannot prune the usage outbox", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import SidecarCache
+import SidecarUpstream
+
+/// Usage and event intake (DESIGN.md §7): validates, commits to the outbox with its local
+/// effect, and wakes the forwarder. Offline, records are applied and deduplicated but never
+/// queued.
+public final class UsageService: Sendable {
+    let store: EntitlementStore
+    /// nil in offline mode.
+    public let forwarder: UsageForwarder?
+    let limit: Int
+    let now: @Sendable () -> Date
+
+    /// What an accepted usage request came to, for the response.
+    public struct UsageAnswer: Sendable {
+        public var inputs: [UsageInput]
+        public var acks: [UsageAck]
+        public var forwarding: Bool
+    }
+
+    public struct EventsAnswer: Sendable {
+        public var recordIds: [String]
+        public var forwarding: Bool
+    }
+
+    /// Why a request was not accepted.
+    public enum Refusal: Error, Sendable {
+        case invalid(UsageValidationError)
+        case full(OutboxError)
+        /// SQLite failed; nothing was stored.
+        case storage(String)
+    }
+
+    /// Online: records are queued and delivered by a forwarder sharing `engine`'s rate cap.
+    public init(store: EntitlementStore, client: StiggClient, engine: SyncEngine?, settings: ForwarderSettings,
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.store = store
+        self.limit = settings.outboxLimit
+        self.now = now
+        forwarder = UsageForwarder(
+            store: store, client: client, settings: settings, gate: engine?.gate, logger: logger, now: now, random: random)
+    }
+
+    /// Offline: applied locally, nothing forwarded.
+    public init(offlineStore store: EntitlementStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.limit = .max
+        self.now = now
+        forwarder = nil
+    }
+
+    public var isForwarding: Bool { forwarder != nil }
+
+    public func reportUsage(_ body: [UInt8]) -> Result<UsageAnswer, Refusal> {
+        let inputs: [UsageInput]
+        do {
+            inputs = try UsageInput.parseBatch(body)
+        } catch {
+            return .failure(.invalid(error))
+        }
+        return accept {
+            let acks = try store.acceptUsage(inputs, mode: isForwarding ? .forward : .localOnly, now: now(), limit: limit)
+            return UsageAnswer(inputs: inputs, acks: acks, forwarding: isForwarding)
+        }
+    }
+
+    public func reportEvents(_ body: [UInt8]) -> Result<EventsAnswer, Refusal> {
+        let events: [EventInput]
+        do {
+            events = try EventInput.parseBatch(body)
+        } catch {
+            return .failure(.invalid(error))
+        }
+        return accept {
+            let ids = try store.acceptEvents(events, mode: isForwarding ? .forward : .localOnly, now: now(), limit: limit)
+            return EventsAnswer(recordIds: ids, forwarding: isForwarding)
+        }
+    }
+
+    public func counts() -> OutboxCounts { (try? store.outboxCounts()) ?? OutboxCounts() }
+
+    private func accept<T>(_ commit: () throws -> T) -> Result<T, Refusal> {
+        do {
+            let answer = try commit()
+            forwarder?.notify()
+            return .success(answer)
+        } catch let error as OutboxError {
+            return .failure(.full(error))
+        } catch {
+            return .failure(.storage("\(error)"))
+        }
+    }
+}
