@@ -50,6 +50,27 @@ extension Application {
         }
         return response
     }
+
+    /// One POST on a fresh connection; `chunked` sends the body in three chunks.
+    func post(_ target: String, _ body: String, chunked: Bool = false, headers: String = "") throws -> RawResponse {
+        let client = try RawClient(port: port)
+        let bytes = Array(body.utf8)
+        if chunked {
+            var request = "POST \(target) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\(headers)Transfer-Encoding: chunked\r\n\r\n"
+            let third = max(1, bytes.count / 3)
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + third)
+                request += String(end - start, radix: 16) + "\r\n" + String(decoding: bytes[start..<end], as: UTF8.self) + "\r\n"
+                start = end
+            }
+            try client.send(request + "0\r\n\r\n")
+        } else {
+            try client.send("POST \(target) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\(headers)Content-Length: \(bytes.count)\r\n\r\n" + body)
+        }
+        guard let response = try client.readResponse() else { throw RawClient.ClientError(description: "no response") }
+        return response
+    }
 }
 
 extension RawResponse {
