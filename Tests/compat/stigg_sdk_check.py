@@ -139,6 +139,40 @@ def _():
         raise AssertionError("expected BadRequestError")
 
 
+@check("usage.report through the sidecar parses into UsageReportResponse, and the next check counts it")
+def _():
+    r = client.v1.usage.report(usages=[
+        {"customer_id": "demo-pro", "feature_id": "feature-api-calls", "value": 40, "idempotency_key": "sdk-usage-1"},
+        {"customer_id": "demo-pro", "feature_id": "feature-api-calls", "value": 2, "update_behavior": "DELTA",
+         "dimensions": {"region": "eu"}},
+    ])
+    assert len(r.data) == 2, r
+    assert r.data[0].current_usage == 2540 and r.data[1].current_usage == 2542, r.data
+    assert r.data[0].id and r.data[0].customer_id == "demo-pro" and r.data[0].feature_id == "feature-api-calls"
+    again = client.v1.usage.report(usages=[
+        {"customer_id": "demo-pro", "feature_id": "feature-api-calls", "value": 40, "idempotency_key": "sdk-usage-1"}])
+    assert again.data[0].id == r.data[0].id, (again.data[0].id, r.data[0].id)
+    c = customers.check_entitlement("demo-pro", feature_id="feature-api-calls")
+    assert c.data.current_usage == 2542, c.data
+
+
+@check("events.report through the sidecar")
+def _():
+    client.v1.events.report(events=[
+        {"customer_id": "demo-pro", "event_name": "api.request", "idempotency_key": "sdk-event-1",
+         "dimensions": {"endpoint": "/search", "tokens": 812, "cached": False}}])
+
+
+@check("an invalid usage record surfaces as BadRequestError naming the field")
+def _():
+    try:
+        client.v1.usage.report(usages=[{"customer_id": "demo-pro", "feature_id": "", "value": 1}])
+    except stigg.BadRequestError as error:
+        assert "usages[0].featureId" in str(error), str(error)
+    else:
+        raise AssertionError("expected BadRequestError")
+
+
 proc.terminate()
 proc.wait(timeout=15)
 failed = sum(1 for _, error in results if error)
