@@ -11,9 +11,13 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 
 import stigg
 from stigg import Stigg
+
+# usage.report is marked deprecated in favour of /api/v2/usage; v1 is what we serve.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 binary, root = sys.argv[1], sys.argv[2]
 workdir = tempfile.mkdtemp(prefix="sidecar-sdk-")
