@@ -5,7 +5,7 @@ import SidecarSync
 
 extension Application {
     /// The four entitlement routes of DESIGN.md §3: ours and the Stigg REST-compatible ones.
-    static func addEntitlementRoutes(to router: inout Router, service: EntitlementService) {
+    static func addEntitlementRoutes(to router: inout Router, service: EntitlementService, metrics: SidecarMetrics) {
         let check: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in
             let checkRequest: CheckRequest
             do throws(AppError) {
@@ -14,10 +14,14 @@ extension Application {
                 return .now(error.response)
             }
             if let answer = service.cachedCheck(checkRequest, now: service.now()) {
+                metrics.recordDecision(answer.provenance.source)
                 return .now(checkResponse(answer))
             }
             return .later { respond in
-                service.resolveCheck(checkRequest) { respond(checkResponse($0)) }
+                service.resolveCheck(checkRequest) { answer in
+                    metrics.recordDecision(answer.provenance.source)
+                    respond(checkResponse(answer))
+                }
             }
         }
         let list: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in

@@ -5,7 +5,7 @@ import SidecarHTTP
 import SidecarSync
 
 extension Application {
-    static func makeRouter(config: SidecarConfig, service: EntitlementService, usage: UsageService, startedAt: Date) -> Router {
+    static func makeRouter(config: SidecarConfig, service: EntitlementService, usage: UsageService, metrics: SidecarMetrics, startedAt: Date) -> Router {
         var router = Router()
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
         router.get("/livez") { _ in .now(live) }
@@ -13,7 +13,13 @@ extension Application {
         router.get("/status") { _ in
             .now(.json(.ok, StatusReport(service: service, usage: usage, startedAt: startedAt, now: service.now()).json()))
         }
-        addEntitlementRoutes(to: &router, service: service)
+        router.get("/metrics") { _ in
+            let snapshot = SidecarMetrics.Snapshot(
+                cacheStates: service.cacheStatus.states, lastSyncAt: service.upstreamStatus.lastSuccessAt,
+                now: service.now(), outbox: usage.counts())
+            return .now(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metrics.render(snapshot)))
+        }
+        addEntitlementRoutes(to: &router, service: service, metrics: metrics)
         addUsageRoutes(to: &router, usage: usage)
         if let size = config.benchFixedBytes {
             let fixed = HTTPResponse.json(.ok, fixedBody(size: size))

@@ -16,7 +16,7 @@ extension Application {
     /// so a bad snapshot or a database from a newer version stops start-up instead of
     /// serving wrong answers.
     static func makeServices(
-        config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: Tuning
+        config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: Tuning, metrics: SidecarMetrics
     ) throws -> (EntitlementService, UsageService) {
         let fallback: FallbackRules
         do {
@@ -47,8 +47,9 @@ extension Application {
         guard let baseURL = URL(string: config.stiggBaseURL) else {
             throw ConfigError(key: "STIGG_BASE_URL", value: config.stiggBaseURL, expected: "an http:// or https:// URL")
         }
-        let client = StiggClient(configuration: UpstreamConfiguration(
-            baseURL: baseURL, apiKey: config.apiKey ?? "", maxConnections: config.upstreamConcurrency))
+        var upstream = UpstreamConfiguration(baseURL: baseURL, apiKey: config.apiKey ?? "", maxConnections: config.upstreamConcurrency)
+        upstream.observe = { outcome, duration in metrics.recordUpstream(outcome, duration) }
+        let client = StiggClient(configuration: upstream)
         var settings = SyncSettings(config: config)
         tuning.sync(&settings)
         let engine = SyncEngine(

@@ -18,22 +18,18 @@ public final class Application: Sendable {
         self.config = config
         self.logger = logger
         startedAt = Date()
-        (service, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning)
-        let router = Application.makeRouter(config: config, service: service, usage: usage, startedAt: startedAt)
+        let metrics = SidecarMetrics()
+        (service, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
+        let router = Application.makeRouter(config: config, service: service, usage: usage, metrics: metrics, startedAt: startedAt)
         var settings = HTTPServerSettings()
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
-        if let token = config.authToken {
-            let check = TokenCheck(token: token)
-            let unauthorized = AppError.unauthorized.response
-            server = HTTPServer(host: config.host, port: config.port, settings: settings) { request in
-                check.allows(request) ? router.handle(request) : .now(unauthorized)
-            }
-        } else {
-            server = HTTPServer(host: config.host, port: config.port, settings: settings) { router.handle($0) }
-        }
+        let handler = Application.instrument(
+            router, metrics: RequestMetrics(routes: router.patterns, metrics: metrics),
+            accessLog: config.accessLog ? logger : nil, token: config.authToken.map(TokenCheck.init(token:)))
+        server = HTTPServer(host: config.host, port: config.port, settings: settings, handler: handler)
     }
 
     /// The bound port, once started.

@@ -1,6 +1,9 @@
 extension Setting {
     /// Every setting, in the order `--help` lists them.
     public static let all: [Setting] = [
+        Setting("SIDECAR_CONFIG", help: "JSON config file whose keys are these env names (lower precedence than env and flags)", default: "none") { _, _ throws(ConfigError) in
+            // Read by SidecarConfig.resolve before the layers are applied.
+        },
         Setting("SIDECAR_HOST", help: "address to listen on (IPv4, IPv6 or a name)", default: "127.0.0.1") { config, raw throws(ConfigError) in
             guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_HOST", value: raw, expected: "a non-empty address") }
             config.host = raw
@@ -29,6 +32,15 @@ extension Setting {
                 throw ConfigError(key: "SIDECAR_LOG_LEVEL", value: raw, expected: "one of " + levels.joined(separator: ", "))
             }
             config.logLevel = raw.lowercased()
+        },
+        Setting("SIDECAR_LOG_FORMAT", help: "text (one readable line per event) or json (one JSON object per line)", default: "text") { config, raw throws(ConfigError) in
+            guard let format = LogFormat(rawValue: raw.lowercased()) else {
+                throw ConfigError(key: "SIDECAR_LOG_FORMAT", value: raw, expected: "text or json")
+            }
+            config.logFormat = format
+        },
+        Setting("SIDECAR_ACCESS_LOG", help: "log one line per request (method, path, status, duration) at info", default: "false") { config, raw throws(ConfigError) in
+            config.accessLog = try ValueParsing.boolean(raw, key: "SIDECAR_ACCESS_LOG")
         },
         Setting("STIGG_API_KEY", help: "Stigg server API key (no flag: use --api-key-file); without it the sidecar runs offline", default: "none", secret: true) { config, raw throws(ConfigError) in
             config.apiKey = raw.trimmingCharacters(in: " ").isEmpty ? nil : raw.trimmingCharacters(in: " ")

@@ -22,6 +22,9 @@ public struct SidecarConfig: Sendable, Equatable {
     /// Upstream calls per second (token bucket, burst = one second's worth).
     public var upstreamRPS = 50
     public var upstreamConcurrency = 4
+    public var logFormat: LogFormat = .text
+    /// One log line per request; off by default (it costs a write per request).
+    public var accessLog = false
     /// Usage records and events waiting for upstream; intake answers 503 past it.
     public var outboxLimit = 100_000
     /// Data older than this is answered per `stalePolicy`; nil = no limit.
@@ -39,6 +42,12 @@ public struct SidecarConfig: Sendable, Equatable {
     public var benchFixedBytes: Int?
 
     public init() {}
+}
+
+/// `SIDECAR_LOG_FORMAT`.
+public enum LogFormat: String, Sendable, Equatable {
+    case text
+    case json
 }
 
 /// What to do with data older than `SIDECAR_MAX_STALENESS`.

@@ -33,17 +33,30 @@ public struct Router: Sendable {
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
     public mutating func post(_ pattern: String, _ handler: @escaping HTTPHandler) { add("POST", pattern, handler) }
 
+    /// The patterns routed, in the order they were added (for per-route metrics).
+    public var patterns: [String] { routes.map(\.pattern) }
+
     public func handle(_ request: HTTPRequest) -> HTTPReply {
+        handleReportingRoute(request).reply
+    }
+
+    /// Handles `request` and says which pattern matched (nil: none did), so a caller can
+    /// label what it measures without matching the path a second time.
+    public func handleReportingRoute(_ request: HTTPRequest) -> (reply: HTTPReply, route: String?) {
         var request = request
         let route: Route
         switch match(&request) {
         case .none:
-            return .now(.error(.notFound, code: "not_found", message: "no route for \(request.path)"))
+            return (.now(.error(.notFound, code: "not_found", message: "no route for \(request.path)")), nil)
         case .badParameter(let name):
-            return .now(.error(.badRequest, code: "invalid_parameter", message: "\(name) is not valid percent-encoded UTF-8"))
+            return (.now(.error(.badRequest, code: "invalid_parameter", message: "\(name) is not valid percent-encoded UTF-8")), nil)
         case .route(let matched):
             route = matched
         }
+        return (dispatch(request, to: route), route.pattern)
+    }
+
+    private func dispatch(_ request: HTTPRequest, to route: Route) -> HTTPReply {
         let method = request.method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : request.method
         guard let handler = route.handlers[method] else {
             var allowed = Set(route.handlers.keys)

@@ -16,6 +16,9 @@ public struct UpstreamConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Connections kept open to the host.
     public var maxConnections: Int
+    /// Told the outcome and duration of every call, for metrics; the module itself stays
+    /// free of a metrics library.
+    public var observe: (@Sendable (UpstreamOutcome, Duration) -> Void)?
 
     public init(baseURL: URL, apiKey: String, timeout: Duration = .seconds(5), maxBodyBytes: Int = 8 * 1024 * 1024, maxConnections: Int = 4) {
         self.baseURL = baseURL
@@ -80,6 +83,19 @@ public final class StiggClient: Sendable {
     }
 
     private func send(_ request: URLRequest, deadline: Duration) async throws(UpstreamError) -> [UInt8] {
+        guard let observe = configuration.observe else { return try await exchange(request, deadline: deadline) }
+        let started = ContinuousClock.now
+        do {
+            let body = try await exchange(request, deadline: deadline)
+            observe(.success, ContinuousClock.now - started)
+            return body
+        } catch {
+            observe(UpstreamOutcome(error), ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    private func exchange(_ request: URLRequest, deadline: Duration) async throws(UpstreamError) -> [UInt8] {
         let (data, response) = try await StiggClient.race(session: session, request: request, deadline: deadline)
         guard let http = response as? HTTPURLResponse else { throw .invalidResponse("not an HTTP response") }
         if data.count > configuration.maxBodyBytes {

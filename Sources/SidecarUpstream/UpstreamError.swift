@@ -38,3 +38,22 @@ public enum UpstreamError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// How a call ended, as a metrics label (`sidecar_upstream_requests_total{outcome}`).
+public enum UpstreamOutcome: String, Sendable, CaseIterable {
+    case success
+    case timeout
+    case transport
+    case clientError = "http_4xx"
+    case serverError = "http_5xx"
+    case invalidResponse = "invalid_response"
+
+    public init(_ error: UpstreamError) {
+        switch error {
+        case .timeout: self = .timeout
+        case .transport: self = .transport
+        case .status(let code, _, _): self = code >= 500 ? .serverError : .clientError
+        case .invalidResponse: self = .invalidResponse
+        }
+    }
+}

@@ -24,6 +24,15 @@ struct Serve: AsyncParsableCommand {
         discussion: "Every flag is also an environment variable (--foo-bar is SIDECAR_FOO_BAR). Flags win over the environment."
     )
 
+    @Option(help: "JSON config file whose keys are the env names; env and flags win over it (env SIDECAR_CONFIG).")
+    var config: String?
+
+    @Option(help: "text or json (env SIDECAR_LOG_FORMAT, default text).")
+    var logFormat: String?
+
+    @Option(help: "true: one log line per request (env SIDECAR_ACCESS_LOG, default false).")
+    var accessLog: String?
+
     @Option(help: "Address to listen on (env SIDECAR_HOST, default 127.0.0.1).")
     var host: String?
 
@@ -101,6 +110,7 @@ struct Serve: AsyncParsableCommand {
 
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
+            ("SIDECAR_CONFIG", config), ("SIDECAR_LOG_FORMAT", logFormat), ("SIDECAR_ACCESS_LOG", accessLog),
             ("SIDECAR_HOST", host), ("SIDECAR_PORT", port),
             ("SIDECAR_HEADER_TIMEOUT", headerTimeout), ("SIDECAR_IDLE_TIMEOUT", idleTimeout),
             ("SIDECAR_BODY_TIMEOUT", bodyTimeout), ("SIDECAR_MAX_CONNECTIONS", maxConnections),
@@ -118,26 +128,22 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config: SidecarConfig
+        let settings: SidecarConfig
         do {
             var flags = flagValues
             if let apiKeyFile {
                 flags["STIGG_API_KEY"] = try readKeyFile(apiKeyFile)
             }
-            config = try SidecarConfig.load(environment: ProcessInfo.processInfo.environment, flags: flags)
+            settings = try SidecarConfig.resolve(environment: ProcessInfo.processInfo.environment, flags: flags)
         } catch {
             // EX_USAGE: the operator must fix a setting.
             FileHandle.standardError.write(Data("entitlement-sidecar: \(error)\n".utf8))
             throw ExitCode(64)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
-            return handler
-        }
+        bootstrapLogging(settings)
         let logger = Logger(label: "entitlement-sidecar")
         do {
-            let app = try buildApplication(config: config, logger: logger)
+            let app = try buildApplication(config: settings, logger: logger)
             try await app.run()
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("entitlement-sidecar: \(error)\n".utf8))

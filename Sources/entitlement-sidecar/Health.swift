@@ -28,7 +28,7 @@ struct Health: AsyncParsableCommand {
             var flags: [String: String] = [:]
             flags["SIDECAR_HOST"] = host
             flags["SIDECAR_PORT"] = port
-            config = try SidecarConfig.load(environment: ProcessInfo.processInfo.environment, flags: flags)
+            config = try SidecarConfig.resolve(environment: ProcessInfo.processInfo.environment, flags: flags)
             deadline = try ValueParsing.duration(timeout, key: "--timeout")
         } catch {
             FileHandle.standardError.write(Data("entitlement-sidecar health: \(error)\n".utf8))
