@@ -20,3 +20,12 @@ ensure_build_deps() {
     command -v swift >/dev/null || { echo "swift is not on PATH (install the Swift 6 toolchain)" >&2; exit 1; }
     apt_install libsqlite3-dev pkg-config
 }
+
+ensure_python_venv() {
+    # .venv-sdk (kept between runs, git-ignored): the official Stigg SDK for the compatibility
+    # check, and prometheus_client, the real Prometheus text parser the /metrics test uses.
+    if [ ! -x .venv-sdk/bin/python ]; then
+        python3 -m venv .venv-sdk || { apt_install python3-venv; python3 -m venv .venv-sdk; }
+    fi
+    .venv-sdk/bin/pip install --quiet --disable-pip-version-check --upgrade --pre stigg prometheus_client
+}

@@ -6,8 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${SIDECAR_BINARY:-$(swift build --show-bin-path)/entitlement-sidecar}
 [ -x "$binary" ] || { echo "no sidecar binary at $binary; run swift build first" >&2; exit 1; }
-if [ ! -x .venv-sdk/bin/python ]; then
-    python3 -m venv .venv-sdk || { . scripts/lib.sh; apt_install python3-venv; python3 -m venv .venv-sdk; }
-fi
-.venv-sdk/bin/pip install --quiet --disable-pip-version-check --upgrade --pre stigg
+. scripts/lib.sh
+ensure_python_venv
 .venv-sdk/bin/python Tests/compat/stigg_sdk_check.py "$binary" "$PWD"

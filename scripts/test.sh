@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_build_deps
 apt_install curl
+# Python with prometheus_client for the /metrics test, and the Stigg SDK for the check below.
+ensure_python_venv
 swift build --build-tests
 # Serially: many suites drive real sockets with blocking reads, and on a 2-core machine Swift
 # Testing's cooperative pool has 2 threads, so suites running side by side starve each other
