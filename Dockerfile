@@ -9,8 +9,9 @@ ARG DEBIAN_RELEASE=bookworm
 
 # --- build: the Swift toolchain image, release build with the Swift stdlib linked in ---
 FROM swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build
+# libcurl4-openssl-dev: with --static-swift-stdlib, FoundationNetworking links -lcurl.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev pkg-config \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev pkg-config libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 # Dependencies first, so editing our sources does not fetch them again.
@@ -20,15 +21,16 @@ COPY Sources ./Sources
 # Package.swift declares the test targets too; SwiftPM wants their folders present.
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product entitlement-sidecar \
- && install -D "$(swift build -c release --show-bin-path)/entitlement-sidecar" /out/entitlement-sidecar
+ && install -D --strip "$(swift build -c release --show-bin-path)/entitlement-sidecar" /out/entitlement-sidecar
 
 # --- runtime: slim Debian with only what the binary links dynamically ---
 FROM debian:${DEBIAN_RELEASE}-slim
-# libsqlite3-0: the store; libcurl4 + ca-certificates: HTTPS to Stigg (FoundationNetworking
-# uses libcurl); tzdata: Foundation's time zone database.
+# What `ldd` shows the release binary needs beyond libc: libsqlite3-0 (the store), libcurl4
+# (FoundationNetworking; it brings its own TLS and compression libraries), libstdc++6 and
+# libgcc-s1; plus ca-certificates for HTTPS to Stigg and tzdata for Foundation's time zones.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libsqlite3-0 libcurl4 ca-certificates tzdata \
+      libsqlite3-0 libcurl4 libstdc++6 libgcc-s1 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/entitlement-sidecar --shell /usr/sbin/nologin sidecar \
  && install -d -o sidecar -g sidecar -m 0750 /var/lib/entitlement-sidecar
