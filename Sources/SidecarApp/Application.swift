@@ -26,10 +26,14 @@ public final class Application: Sendable {
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
+        let requestMetrics = RequestMetrics(routes: router.patterns, metrics: metrics)
+        metrics.requests.withLock { $0 = requestMetrics }
         let handler = Application.instrument(
-            router, metrics: RequestMetrics(routes: router.patterns, metrics: metrics),
+            router, metrics: requestMetrics,
             accessLog: config.accessLog ? logger : nil, token: config.authToken.map(TokenCheck.init(token:)))
-        server = HTTPServer(host: config.host, port: config.port, settings: settings, handler: handler)
+        server = HTTPServer(
+            host: config.host, port: config.listenTCP ? config.port : nil, unixSocket: config.unixSocket,
+            settings: settings, handler: handler)
     }
 
     /// The bound port, once started.
@@ -42,7 +46,12 @@ public final class Application: Sendable {
         service.engine?.start()
         usage.forwarder?.start()
         let port = try server.start()
-        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
+        if config.listenTCP {
+            logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
+        }
+        if let path = config.unixSocket {
+            logger.info("listening", metadata: ["unixSocket": "\(path)"])
+        }
         return port
     }
 

@@ -26,21 +26,22 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-        source: String, file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var writer = JSONWriter(capacity: 256)
         writer.raw(#"{"time":"#)
         writer.string(Timestamp.formatRFC3339(Date()))
         writer.raw(#","level":"#)
-        writer.string(level.rawValue)
+        writer.string(event.level.rawValue)
         writer.raw(#","label":"#)
         writer.string(label)
         writer.raw(#","message":"#)
-        writer.string(message.description)
-        let merged = explicit.map { metadata.merging($0) { _, new in new } } ?? metadata
-        for key in merged.keys.sorted() where !["time", "level", "label", "message"].contains(key) {
+        writer.string(event.message.description)
+        if let error = event.error {
+            writer.raw(#","error":"#)
+            writer.string("\(error)")
+        }
+        let merged = event.metadata.map { metadata.merging($0) { _, new in new } } ?? metadata
+        for key in merged.keys.sorted() where !["time", "level", "label", "message"].contains(key) && !(key == "error" && event.error != nil) {
             writer.raw(",")
             writer.string(key)
             writer.raw(":")

@@ -19,6 +19,8 @@ final class SidecarMetrics: Sendable {
     private let secondsSinceSync: CoreMetrics.Gauge
     private let outboxPending: CoreMetrics.Gauge
     private let outboxDeadLetters: CoreMetrics.Gauge
+    /// Set once the routes are known (after the router is built); read at scrape time only.
+    let requests = Mutex<RequestMetrics?>(nil)
 
     /// What `/metrics` reads at scrape time rather than counting on the hot path.
     struct Snapshot {
@@ -30,12 +32,6 @@ final class SidecarMetrics: Sendable {
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
-        // Loopback answers take microseconds; the library's default buckets start at 5 ms.
-        factory.durationHistogramBuckets["sidecar_http_request_duration_seconds"] = [
-            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
-            .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
-            .milliseconds(250), .seconds(1), .seconds(2.5),
-        ]
         factory.durationHistogramBuckets["sidecar_upstream_request_duration_seconds"] = [
             .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
             .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
@@ -64,7 +60,8 @@ final class SidecarMetrics: Sendable {
         upstreamDuration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    /// The Prometheus text exposition, with the scrape-time gauges set first.
+    /// The Prometheus text exposition, with the scrape-time gauges set first, and the
+    /// request-latency histograms (kept outside the registry, see `LatencyHistogram`).
     func render(_ snapshot: Snapshot) -> [UInt8] {
         cacheStates.record(snapshot.cacheStates)
         // -1 until the first successful sync (offline: never), so an alert on "too old"
@@ -75,6 +72,7 @@ final class SidecarMetrics: Sendable {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(8192)
         registry.emit(into: &buffer)
+        if let requests = requests.withLock({ $0 }) { buffer.append(contentsOf: requests.renderDurations().utf8) }
         return buffer
     }
 }
@@ -87,12 +85,14 @@ final class RequestMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let requests: [String: [Int: CoreMetrics.Counter]]
     private let otherRequests = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let durations: [String: CoreMetrics.Timer]
+    private let durations: [String: LatencyHistogram]
+    private let routeLabels: [String]
 
     /// The route label of requests no route matched.
     static let unmatched = "unmatched"
     static let commonStatuses = [200, 201, 400, 401, 404, 405, 413, 500, 503]
 
+    /// Makes the handles for `routes` and registers them with `metrics` for `/metrics`.
     init(routes: [String], metrics: SidecarMetrics) {
         let factory = metrics.factory
         self.factory = factory
@@ -102,9 +102,8 @@ final class RequestMetrics: Sendable {
                 (status, CoreMetrics.Counter(label: "sidecar_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory))
             }))
         })
-        durations = Dictionary(uniqueKeysWithValues: labels.map { route in
-            (route, CoreMetrics.Timer(label: "sidecar_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
-        })
+        routeLabels = labels
+        durations = Dictionary(uniqueKeysWithValues: labels.map { ($0, LatencyHistogram()) })
     }
 
     func record(route: String?, status: Int, nanoseconds: UInt64) {
@@ -121,6 +120,16 @@ final class RequestMetrics: Sendable {
             }
             counter.increment()
         }
-        durations[route]?.recordNanoseconds(Int64(clamping: nanoseconds))
+        durations[route]?.record(nanoseconds: nanoseconds)
+    }
+
+    static let durationName = "sidecar_http_request_duration_seconds"
+
+    func renderDurations() -> String {
+        var out = "# HELP \(Self.durationName) Time from a request's parse to its response, per route.\n# TYPE \(Self.durationName) histogram\n"
+        for route in routeLabels {
+            durations[route]?.render(name: Self.durationName, labels: "route=\"\(route)\"", into: &out)
+        }
+        return out
     }
 }

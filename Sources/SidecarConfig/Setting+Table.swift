@@ -8,8 +8,19 @@ extension Setting {
             guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_HOST", value: raw, expected: "a non-empty address") }
             config.host = raw
         },
-        Setting("SIDECAR_PORT", help: "TCP port (0 picks a free one)", default: "8787") { config, raw throws(ConfigError) in
-            config.port = try ValueParsing.integer(raw, in: 0...65_535, key: "SIDECAR_PORT", expected: "a port number 0-65535")
+        Setting("SIDECAR_PORT", help: "TCP port (0 picks a free one; off: only the Unix socket)", default: "8787") { config, raw throws(ConfigError) in
+            if raw.lowercased() == "off" {
+                config.listenTCP = false
+                return
+            }
+            config.listenTCP = true
+            config.port = try ValueParsing.integer(raw, in: 0...65_535, key: "SIDECAR_PORT", expected: "a port number 0-65535, or off (with SIDECAR_UNIX_SOCKET)")
+        },
+        Setting("SIDECAR_UNIX_SOCKET", help: "also listen on this Unix-domain socket path (file mode 0600)", default: "none") { config, raw throws(ConfigError) in
+            guard !raw.isEmpty, raw.utf8.count < 108 else {
+                throw ConfigError(key: "SIDECAR_UNIX_SOCKET", value: raw, expected: "a file path shorter than 108 bytes")
+            }
+            config.unixSocket = raw
         },
         Setting("SIDECAR_HEADER_TIMEOUT", help: "time to receive a request's headers", default: "10s") { config, raw throws(ConfigError) in
             config.headerTimeout = try ValueParsing.duration(raw, key: "SIDECAR_HEADER_TIMEOUT")

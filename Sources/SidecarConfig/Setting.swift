@@ -44,6 +44,9 @@ extension SidecarConfig {
                 }
             }
         }
+        guard config.listenTCP || config.unixSocket != nil else {
+            throw ConfigError(key: "SIDECAR_PORT", value: "off", expected: "a port number, or off only together with SIDECAR_UNIX_SOCKET")
+        }
         return config
     }
 }

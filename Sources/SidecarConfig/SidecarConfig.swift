@@ -22,6 +22,10 @@ public struct SidecarConfig: Sendable, Equatable {
     /// Upstream calls per second (token bucket, burst = one second's worth).
     public var upstreamRPS = 50
     public var upstreamConcurrency = 4
+    /// False with `SIDECAR_PORT=off`: serve on the Unix socket only.
+    public var listenTCP = true
+    /// `SIDECAR_UNIX_SOCKET`: a Unix-domain socket to listen on, beside or instead of TCP.
+    public var unixSocket: String?
     public var logFormat: LogFormat = .text
     /// One log line per request; off by default (it costs a write per request).
     public var accessLog = false

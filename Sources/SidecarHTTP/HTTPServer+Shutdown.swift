@@ -14,13 +14,16 @@ extension HTTPServer {
             // A suspended source must be resumed before it is cancelled and released.
             if state.acceptPaused {
                 state.acceptPaused = false
-                state.acceptSource?.resume()
+                state.acceptSources.forEach { $0.resume() }
             }
-            // Refuse new connections now; the fd itself closes when the source is cancelled,
-            // which happens later on the accept queue.
-            if state.listener >= 0 { _ = Glibc.shutdown(state.listener, Int32(SHUT_RDWR)) }
-            state.acceptSource?.cancel()
-            state.acceptSource = nil
+            // Refuse new connections now; the fds themselves close when the sources are
+            // cancelled, which happens later on the accept queue.
+            state.listeners.forEach { _ = Glibc.shutdown($0, Int32(SHUT_RDWR)) }
+            // The socket file goes now: a client must not find a path nobody answers on.
+            if !state.listeners.isEmpty, let unixSocket { _ = unlink(unixSocket) }
+            state.listeners = []
+            state.acceptSources.forEach { $0.cancel() }
+            state.acceptSources = []
         }
         shutdownFlag.set()
         for loop in loops {

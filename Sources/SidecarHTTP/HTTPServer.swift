@@ -11,7 +11,7 @@ import Synchronization
 public final class HTTPServer: Sendable {
     public let settings: HTTPServerSettings
     let host: String
-    let requestedPort: Int
+    let requestedPort: Int?
     let handler: HTTPHandler
     let loops: [EventLoop]
     let acceptQueue = DispatchQueue(label: "sidecar.http.accept", qos: .userInteractive)
@@ -22,18 +22,24 @@ public final class HTTPServer: Sendable {
     // Not Sendable itself (it holds a Dispatch source); only ever touched inside `state`'s lock.
     struct State {
         var port = 0
-        /// Closed only by the accept source's cancel handler, as Dispatch requires.
-        var listener: Int32 = -1
-        var acceptSource: (any DispatchSourceRead)?
+        /// TCP and/or Unix-domain listeners. Each fd is closed only by its accept source's
+        /// cancel handler, as Dispatch requires.
+        var listeners: [Int32] = []
+        var acceptSources: [any DispatchSourceRead] = []
         var acceptPaused = false
         var nextLoop = 0
         var shuttingDown = false
         var onDrained: [@Sendable () -> Void] = []
     }
 
-    public init(host: String, port: Int, settings: HTTPServerSettings = HTTPServerSettings(), handler: @escaping HTTPHandler) {
+    /// Where to listen: TCP on `host:port` unless `port` is nil, and a Unix-domain socket at
+    /// `unixSocket` when given.
+    let unixSocket: String?
+
+    public init(host: String, port: Int?, unixSocket: String? = nil, settings: HTTPServerSettings = HTTPServerSettings(), handler: @escaping HTTPHandler) {
         self.host = host
         self.requestedPort = port
+        self.unixSocket = unixSocket
         self.settings = settings
         self.handler = handler
         let flag = shutdownFlag
@@ -46,20 +52,36 @@ public final class HTTPServer: Sendable {
 
     public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
 
-    /// Binds, listens and starts accepting. Returns the bound port.
+    /// Binds, listens and starts accepting. Returns the bound TCP port (0 without TCP).
     @discardableResult
     public func start() throws -> Int {
         guard !loops.isEmpty else { throw SocketError.last("epoll_create1") }
-        let (fd, port) = try Socket.listenTCP(host: host, port: requestedPort)
+        var listeners: [Int32] = []
+        var port = 0
+        do {
+            if let requestedPort {
+                let tcp = try Socket.listenTCP(host: host, port: requestedPort)
+                listeners.append(tcp.fd)
+                port = tcp.port
+            }
+            if let unixSocket {
+                listeners.append(try Socket.listenUnix(path: unixSocket))
+            }
+        } catch {
+            listeners.forEach { _ = Glibc.close($0) }
+            throw error
+        }
         loops.forEach { $0.start() }
         state.withLock { state in
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-            source.setEventHandler { [self] in acceptPending(fd) }
-            source.setCancelHandler { _ = Glibc.close(fd) }
-            source.resume()
-            state.listener = fd
+            for fd in listeners {
+                let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
+                source.setEventHandler { [self] in acceptPending(fd) }
+                source.setCancelHandler { _ = Glibc.close(fd) }
+                source.resume()
+                state.listeners.append(fd)
+                state.acceptSources.append(source)
+            }
             state.port = port
-            state.acceptSource = source
         }
         return port
     }
@@ -82,15 +104,15 @@ public final class HTTPServer: Sendable {
     /// instead of spinning.
     private func pauseAccepting() {
         state.withLock { state in
-            guard let source = state.acceptSource, !state.acceptPaused else { return }
+            guard !state.acceptSources.isEmpty, !state.acceptPaused else { return }
             state.acceptPaused = true
-            source.suspend()
+            state.acceptSources.forEach { $0.suspend() }
         }
         acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
             state.withLock { state in
                 guard state.acceptPaused else { return }
                 state.acceptPaused = false
-                state.acceptSource?.resume()
+                state.acceptSources.forEach { $0.resume() }
             }
         }
     }

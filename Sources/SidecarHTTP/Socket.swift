@@ -66,6 +66,50 @@ enum Socket {
         }
     }
 
+    /// Binds and listens on a Unix-domain socket at `path`, file mode `mode` (0600: only the
+    /// owner's processes may connect). A stale socket file left by a crash is replaced; any
+    /// other kind of file there is refused.
+    static func listenUnix(path: String, mode: mode_t = 0o600, backlog: Int32 = 1024) throws -> Int32 {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else {
+            throw SocketError.resolve(host: path, reason: "a Unix socket path must be shorter than \(capacity) bytes")
+        }
+        var existing = stat()
+        if lstat(path, &existing) == 0 {
+            guard (existing.st_mode & S_IFMT) == S_IFSOCK else {
+                throw SocketError.resolve(host: path, reason: "the path exists and is not a socket")
+            }
+            _ = unlink(path)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: path.utf8)
+            buffer[path.utf8.count] = 0
+        }
+        #if canImport(Glibc)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw SocketError.last("socket") }
+        do {
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard bound == 0 else { throw SocketError.last("bind") }
+            // Before listen(): until then nobody can connect, whatever the umask gave the file.
+            guard chmod(path, mode) == 0 else { throw SocketError.last("chmod") }
+            guard listen(fd, backlog) == 0 else { throw SocketError.last("listen") }
+            try setNonBlocking(fd)
+            return fd
+        } catch {
+            close(fd)
+            _ = unlink(path)
+            throw error
+        }
+    }
+
     static func boundPort(_ fd: Int32) throws -> Int {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
         discussion: "Every flag is also an environment variable (--foo-bar is SIDECAR_FOO_BAR). Flags win over the environment."
     )
 
+    @Option(help: "Also listen on this Unix-domain socket, mode 0600 (env SIDECAR_UNIX_SOCKET); --port off serves on it alone.")
+    var unixSocket: String?
+
     @Option(help: "JSON config file whose keys are the env names; env and flags win over it (env SIDECAR_CONFIG).")
     var config: String?
 
@@ -110,7 +113,7 @@ struct Serve: AsyncParsableCommand {
 
     var flagValues: [String: String] {
         let pairs: [(String, String?)] = [
-            ("SIDECAR_CONFIG", config), ("SIDECAR_LOG_FORMAT", logFormat), ("SIDECAR_ACCESS_LOG", accessLog),
+            ("SIDECAR_CONFIG", config), ("SIDECAR_UNIX_SOCKET", unixSocket), ("SIDECAR_LOG_FORMAT", logFormat), ("SIDECAR_ACCESS_LOG", accessLog),
             ("SIDECAR_HOST", host), ("SIDECAR_PORT", port),
             ("SIDECAR_HEADER_TIMEOUT", headerTimeout), ("SIDECAR_IDLE_TIMEOUT", idleTimeout),
             ("SIDECAR_BODY_TIMEOUT", bodyTimeout), ("SIDECAR_MAX_CONNECTIONS", maxConnections),
