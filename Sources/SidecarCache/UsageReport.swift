@@ -92,15 +92,7 @@ extension UsageInput {
         writer.string(idempotencyKey)
         writer.raw(#","createdAt":"#)
         writer.string(createdAt)
-        if let resourceId {
-            writer.raw(#","resourceId":"#)
-            writer.string(resourceId)
-        }
-        if let dimensions {
-            writer.raw(#","dimensions":"#)
-            writer.value(dimensions)
-        }
-        writer.raw("}")
+        writer.closeRecord(resourceId: resourceId, dimensions: dimensions)
         return writer.bytes
     }
 }
@@ -116,15 +108,22 @@ extension EventInput {
         writer.string(idempotencyKey)
         writer.raw(#","timestamp":"#)
         writer.string(timestamp)
+        writer.closeRecord(resourceId: resourceId, dimensions: dimensions)
+        return writer.bytes
+    }
+}
+
+extension JSONWriter {
+    /// The optional tail both record kinds share, and the closing brace.
+    mutating func closeRecord(resourceId: String?, dimensions: JSONValue?) {
         if let resourceId {
-            writer.raw(#","resourceId":"#)
-            writer.string(resourceId)
+            raw(#","resourceId":"#)
+            string(resourceId)
         }
         if let dimensions {
-            writer.raw(#","dimensions":"#)
-            writer.value(dimensions)
+            raw(#","dimensions":"#)
+            value(dimensions)
         }
-        writer.raw("}")
-        return writer.bytes
+        raw("}")
     }
 }
