@@ -1,5 +1,6 @@
 import Foundation
 import SidecarConfig
+import SidecarTestSupport
 import Testing
 
 @Suite("Config file (SIDECAR_CONFIG): JSON keyed by env names, below env and flags")
@@ -98,5 +99,18 @@ struct ConfigFileTests {
         #expect(throws: ConfigError(key: "SIDECAR_LOG_FORMAT", value: "xml", expected: "text or json")) {
             try SidecarConfig.load(environment: ["SIDECAR_LOG_FORMAT": "xml"])
         }
+    }
+}
+
+@Suite("--help")
+struct HelpTests {
+    @Test("serve --help lists a flag for every setting (the API key only as --api-key-file)")
+    func listsEverySetting() throws {
+        let result = try ProcessRunner.run(SidecarProcess.binaryURL.path, ["serve", "--help"])
+        #expect(result.status == 0)
+        for setting in Setting.all where !["STIGG_API_KEY", "SIDECAR_BENCH_FIXED_BYTES"].contains(setting.key) {
+            #expect(result.output.contains(setting.flag), "\(setting.flag) (\(setting.key)) is not in --help")
+        }
+        #expect(result.output.contains("--api-key-file"))
     }
 }
