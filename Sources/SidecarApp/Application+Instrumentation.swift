@@ -12,7 +12,7 @@ extension Application {
             let (reply, route): (HTTPReply, String?)
             if let token, !token.allows(request) {
                 // Unauthorized requests are counted under their route without running it.
-                (reply, route) = (.now(unauthorized), router.handleReportingRoute(HTTPRequest(method: "OPTIONS", target: String(request.path))).route)
+                (reply, route) = (.now(unauthorized), router.pattern(for: request))
             } else {
                 (reply, route) = router.handleReportingRoute(request)
             }

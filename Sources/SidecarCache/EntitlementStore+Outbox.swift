@@ -250,7 +250,9 @@ extension EntitlementStore {
         if pending + count > limit { throw OutboxError.full(limit: limit, pending: pending) }
     }
 
-    /// The counts, read from SQLite once and kept up to date by the writers.
+    /// The counts, read from SQLite once and kept up to date by the writers: `update` is
+    /// applied to the kept counts, and skipped when they are read afresh, since SQLite then
+    /// already reflects the write. Pass `{ _ in }` to read.
     @discardableResult
     func tally(_ db: Database, _ update: (inout OutboxCounts) -> Void) throws -> OutboxCounts {
         if let counts = outboxTally.withLock({ counts -> OutboxCounts? in

@@ -56,6 +56,13 @@ public struct Router: Sendable {
         return (dispatch(request, to: route), route.pattern)
     }
 
+    /// The pattern `request`'s path matches, without running its handler (nil: none does).
+    public func pattern(for request: HTTPRequest) -> String? {
+        var request = request
+        if case .route(let route) = match(&request) { return route.pattern }
+        return nil
+    }
+
     private func dispatch(_ request: HTTPRequest, to route: Route) -> HTTPReply {
         let method = request.method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : request.method
         guard let handler = route.handlers[method] else {
