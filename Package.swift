@@ -1,11 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layering (DESIGN.md §2): arrows only point down. SidecarHTTP and SidecarSQLite are leaves
-// that know nothing about entitlements.
+// Layering (DESIGN.md §2): arrows only point down. SidecarHTTP, SidecarSQLite and SidecarModel
+// are leaves; scripts/check-imports fails the tests when an import breaks the layering.
+// Linux only: the event loop is epoll and the shims are Glibc's, so no Apple platform is declared.
 let package = Package(
     name: "entitlement-sidecar",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "entitlement-sidecar", targets: ["entitlement-sidecar"]),
     ],
@@ -25,17 +25,18 @@ let package = Package(
         .target(name: "SidecarSQLite", dependencies: ["CSQLite"]),
         .target(name: "CSidecarShims"),
         .target(name: "SidecarHTTP", dependencies: ["CSidecarShims"]),
-        .target(name: "SidecarCache", dependencies: ["SidecarSQLite"]),
+        .target(name: "SidecarModel"),
+        .target(name: "SidecarCache", dependencies: ["SidecarModel", "SidecarSQLite"]),
         .target(name: "SidecarConfig"),
-        .target(name: "SidecarUpstream", dependencies: ["SidecarCache"]),
+        .target(name: "SidecarUpstream", dependencies: ["SidecarModel"]),
         .target(
             name: "SidecarSync",
-            dependencies: ["SidecarUpstream", "SidecarCache", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SidecarUpstream", "SidecarCache", "SidecarModel", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SidecarApp",
             dependencies: [
-                "SidecarHTTP", "SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarConfig",
+                "SidecarHTTP", "SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarModel", "SidecarConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -52,7 +53,7 @@ let package = Package(
             ]
         ),
         // A fake Stigg REST API for tests and local runs (not part of the sidecar).
-        .target(name: "FakeStigg", dependencies: ["SidecarHTTP", "SidecarCache"]),
+        .target(name: "FakeStigg", dependencies: ["SidecarHTTP", "SidecarModel"]),
         .executableTarget(
             name: "fake-stigg",
             dependencies: ["FakeStigg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -60,17 +61,17 @@ let package = Package(
         // Shared by the test targets: raw socket client, process runner, temp dirs.
         .target(name: "SidecarTestSupport", path: "Tests/SidecarTestSupport"),
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
-        .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarCache", "FakeStigg"]),
+        .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarModel", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
-        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache"]),
+        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache", "SidecarModel"]),
         .testTarget(
             name: "SidecarSyncTests",
-            dependencies: ["SidecarSync", "SidecarUpstream", "SidecarCache", "FakeStigg", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarCache", "SidecarHTTP"]),
+        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP"]),
         .testTarget(
             name: "SidecarAppTests",
-            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarTestSupport", "FakeStigg"]
+            dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarModel", "SidecarTestSupport", "FakeStigg"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 /// Minimal request-body validation for usage and events: the fields a sidecar sends, checked
 /// for presence and JSON type, with the failing field's path in the 400 message.

@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 /// The query of `GET /api/v1/customers/{id}/entitlements/check` (STIGG-API.md §3.1).
 struct CheckQuery {

@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 // The read-only reports of the control API: counters, usage records and events.
 

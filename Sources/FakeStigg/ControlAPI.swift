@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 // The control API: the fake's own routes under /_fake/, on the same port, for the standalone

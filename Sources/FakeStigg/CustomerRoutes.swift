@@ -1,5 +1,5 @@
 import Foundation
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 // GET /api/v1/customers, /api/v1/customers/{id} and /api/v1/customers/{id}/resources

@@ -1,5 +1,5 @@
 import Foundation
-import SidecarCache
+import SidecarModel
 
 /// One customer in `GET /api/v1/customers` order. `seq` only grows, so a cursor (which encodes
 /// a seq) stays meaningful after the customer it names is removed.

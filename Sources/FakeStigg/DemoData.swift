@@ -1,5 +1,5 @@
 import Foundation
-import SidecarCache
+import SidecarModel
 
 /// Realistic customers for `--seed-demo` and the template synthetic customers share. Periods
 /// are the current calendar month (UTC), so `validUntil` and `usagePeriodEnd` lie ahead.

@@ -1,5 +1,5 @@
 import Foundation
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 // GET /api/v1/customers/{id}/entitlements and .../entitlements/check (STIGG-API.md §2, §3).

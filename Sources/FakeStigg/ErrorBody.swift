@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 /// The errors the fake emits. Each has a code in both shapes of STIGG-API.md §4.4: upper-snake

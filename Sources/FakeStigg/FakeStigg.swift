@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 import Synchronization
 

@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 // Faults as JSON, for the control API: `{"fault":"status","status":429,"retryAfter":2}`,
 // `{"fault":"hugeBody","bytes":9437184}`, `{"fault":"latency","milliseconds":300}`, and the

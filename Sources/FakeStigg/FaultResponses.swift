@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 /// The bodies and statuses that faults answer with.

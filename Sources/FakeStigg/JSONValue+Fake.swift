@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 // The fake keeps every state as a parsed `JSONValue` tree rather than as model types: a test
 // can hand over exactly the JSON it wants (unknown fields, explicit nulls, odd values) and the

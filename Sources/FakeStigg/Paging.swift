@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 /// `limit`/`after`/`before` of a `MyCursorIDPage` list (STIGG-API.md §4.2).
 struct PageRequest {

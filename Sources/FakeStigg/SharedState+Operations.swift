@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 // The operations behind both the Swift API (`FakeStigg`) and the HTTP control API, so the
 // two cannot drift apart.

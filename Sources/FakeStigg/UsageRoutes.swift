@@ -1,5 +1,5 @@
 import Foundation
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 // POST /api/v1/usage and POST /api/v1/events (STIGG-API.md §5.1, §5.3). Validation is

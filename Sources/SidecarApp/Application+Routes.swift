@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 import SidecarConfig
 import SidecarHTTP
 import SidecarSync

@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 import SidecarHTTP
 import SidecarSync
 

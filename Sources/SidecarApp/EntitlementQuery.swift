@@ -1,4 +1,5 @@
 import SidecarCache
+import SidecarModel
 import SidecarHTTP
 
 /// Turns the query of an entitlement route into a validated request (DESIGN.md §3, §11):

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SidecarCache
+import SidecarModel
 import SidecarConfig
 
 /// Logs one JSON object per line (`SIDECAR_LOG_FORMAT=json`), for log shippers:

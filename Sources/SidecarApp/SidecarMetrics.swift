@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Prometheus
 import SidecarCache
+import SidecarModel
 import SidecarUpstream
 import Synchronization
 

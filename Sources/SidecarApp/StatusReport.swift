@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 import SidecarSync
 
 /// The `/status` body (DESIGN.md §11). Built from snapshots, so it never holds a lock the

@@ -1,3 +1,4 @@
+import SidecarModel
 import Foundation
 import Synchronization
 

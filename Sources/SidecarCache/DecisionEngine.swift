@@ -1,3 +1,4 @@
+import SidecarModel
 import Foundation
 
 // The local decision (DESIGN.md §4 and §11 "Decisions"): a pure function of the cached state,

@@ -1,3 +1,4 @@
+import SidecarModel
 import Foundation
 
 // Usage periods and refresh hints (DESIGN.md §4 "Period rollover", §11). When a metered

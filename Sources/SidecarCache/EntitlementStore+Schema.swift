@@ -1,3 +1,4 @@
+import SidecarModel
 import SidecarSQLite
 
 extension EntitlementStore {

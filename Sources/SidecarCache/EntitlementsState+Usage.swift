@@ -1,3 +1,4 @@
+import SidecarModel
 // Read-your-writes: a usage report changes the cached `currentUsage` at once, before upstream
 // has seen it, so the next check already counts it.
 

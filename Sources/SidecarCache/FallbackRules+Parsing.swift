@@ -1,3 +1,4 @@
+import SidecarModel
 // Parsing `ENTITLEMENTS_FALLBACK`. Stricter than entitlement decoding: this is an operator's
 // setting, and a typo (`isUnlimted`) silently ignored would turn into denials only when
 // upstream is down, the worst moment to find out.

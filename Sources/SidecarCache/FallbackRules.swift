@@ -1,3 +1,4 @@
+import SidecarModel
 import Foundation
 
 // `ENTITLEMENTS_FALLBACK` (DESIGN.md §5, §11): what to answer when there is no data for a

@@ -1,3 +1,4 @@
+import SidecarModel
 import Foundation
 
 // Reading and decoding the snapshot file. Every failure stops start-up (DESIGN.md §5), so

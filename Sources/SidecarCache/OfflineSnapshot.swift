@@ -1,3 +1,4 @@
+import SidecarModel
 // The offline snapshot (DESIGN.md §5): Stigg entitlement states for demo or air-gapped use,
 // one element per (customer, resource). Loaded once at start-up; lookups are pure.
 

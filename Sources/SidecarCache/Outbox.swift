@@ -1,3 +1,4 @@
+import SidecarModel
 import Foundation
 
 // The types of the usage outbox (DESIGN.md §7). The store keeps the outbox in the same SQLite

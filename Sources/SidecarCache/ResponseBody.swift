@@ -1,3 +1,4 @@
+import SidecarModel
 // Whole response bodies for the entitlement routes (DESIGN.md §3): Stigg's `{"data": ...}`
 // plus our provenance object, which official SDKs ignore as an unknown top-level key.
 

@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 
 extension EntitlementService {
     /// The listing if it can be answered now; nil means call `resolveListing`.

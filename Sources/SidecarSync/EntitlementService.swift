@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 
 /// Answers entitlement questions: from the cache when it can (synchronously, the hot path),
 /// otherwise by reading through to upstream, and from the fallback rules when there is no

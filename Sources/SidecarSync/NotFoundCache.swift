@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 import Synchronization
 
 /// Keys upstream said do not exist (404, or a state-level `CustomerNotFound`), remembered for

@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarModel
 
 /// `/readyz` (DESIGN.md §3, §11): ready when the last upstream attempt succeeded or in
 /// offline mode; degraded when it failed but there is data to answer from; not ready when it

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import SidecarCache
+import SidecarModel
 import SidecarUpstream
 import Synchronization
 

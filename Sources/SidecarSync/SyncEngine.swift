@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import SidecarCache
+import SidecarModel
 import SidecarUpstream
 import Synchronization
 

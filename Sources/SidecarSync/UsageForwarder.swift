@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SidecarCache
+import SidecarModel
 import SidecarUpstream
 import Synchronization
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SidecarCache
+import SidecarModel
 import SidecarUpstream
 
 /// Usage and event intake (DESIGN.md §7): validates, commits to the outbox with its local

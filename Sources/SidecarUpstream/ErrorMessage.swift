@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 /// Stigg's error body shape is unconfirmed (STIGG-API.md §4.4): read a message from
 /// `error.message`, `message`, `errors[0].message` or a string `error`, whichever is there.

@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 /// One page of `GET /api/v1/customers`.
 public struct CustomerPage: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import SidecarCache
+import SidecarModel
 
 /// What upstream said about one delivered usage record (a `UsageMeasurement`, STIGG-API.md §5.1).
 public struct ReportedUsage: Sendable, Equatable {

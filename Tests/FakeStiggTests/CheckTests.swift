@@ -1,6 +1,6 @@
 import FakeStigg
 import Foundation
-import SidecarCache
+import SidecarModel
 import Testing
 
 @Suite struct CheckTests {

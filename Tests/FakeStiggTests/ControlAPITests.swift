@@ -1,5 +1,5 @@
 import FakeStigg
-import SidecarCache
+import SidecarModel
 import Testing
 
 /// The `/_fake/` control API, as the standalone executable and scripts use it.

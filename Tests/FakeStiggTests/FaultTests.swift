@@ -1,6 +1,6 @@
 @testable import FakeStigg
 import Foundation
-import SidecarCache
+import SidecarModel
 import SidecarHTTP
 import Testing
 

@@ -3,7 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import SidecarCache
+import SidecarModel
 
 /// One HTTP answer as a test sees it.
 struct Reply: Sendable {

@@ -1,5 +1,5 @@
 import FakeStigg
-import SidecarCache
+import SidecarModel
 import Testing
 
 @Suite struct UsageTests {

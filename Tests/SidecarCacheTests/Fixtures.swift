@@ -1,5 +1,6 @@
 import Foundation
 @testable import SidecarCache
+@testable import SidecarModel
 
 // Compact builders for test states, so each table row reads as the rule it checks.
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SidecarCache
+@testable import SidecarModel
 
 @Suite("JSON parser")
 struct JSONParserTests {

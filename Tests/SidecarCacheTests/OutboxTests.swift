@@ -2,6 +2,7 @@ import Foundation
 import SidecarSQLite
 import Testing
 @testable import SidecarCache
+@testable import SidecarModel
 
 @Suite("Usage outbox: committed with its local effect, deduplicated, delivered, dead-lettered")
 struct OutboxTests {

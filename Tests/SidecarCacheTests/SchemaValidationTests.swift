@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SidecarCache
+@testable import SidecarModel
 
 // Validates what the encoders write against the project's JSON Schema of Stigg's wire shapes,
 // with python3's `jsonschema` (format checks included). Skipped when python3 or the module is

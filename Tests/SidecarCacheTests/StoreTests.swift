@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SidecarCache
+@testable import SidecarModel
 
 @Suite("Entitlement store: SQLite behind an in-memory working set")
 struct StoreTests {

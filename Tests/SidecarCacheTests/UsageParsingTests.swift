@@ -1,5 +1,6 @@
 import Testing
 @testable import SidecarCache
+@testable import SidecarModel
 
 @Suite("Usage and event bodies: Stigg's validation, messages naming the record and field")
 struct UsageParsingTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import FakeStigg
 import SidecarCache
+import SidecarModel
 import SidecarSync
 
 @Suite("Upstream faults keep last-known-good")

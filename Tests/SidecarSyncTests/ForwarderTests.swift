@@ -3,6 +3,7 @@ import Logging
 import Testing
 import FakeStigg
 import SidecarCache
+import SidecarModel
 import SidecarSync
 import SidecarUpstream
 

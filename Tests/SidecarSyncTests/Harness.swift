@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import FakeStigg
 import SidecarCache
+import SidecarModel
 import SidecarSync
 import SidecarUpstream
 

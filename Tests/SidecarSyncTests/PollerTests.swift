@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import FakeStigg
 import SidecarCache
+import SidecarModel
 @testable import SidecarSync
 
 @Suite("Background refresh")

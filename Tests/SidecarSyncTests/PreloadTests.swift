@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import FakeStigg
 import SidecarCache
+import SidecarModel
 import SidecarSync
 
 @Suite("Preload, staleness policy and readiness")

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 import FakeStigg
-import SidecarCache
+import SidecarModel
 import SidecarUpstream
 
 /// A started fake with the demo customers, and a client for it.

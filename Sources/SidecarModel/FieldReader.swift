@@ -17,11 +17,11 @@ public struct EntitlementDecodingError: Error, Sendable, Equatable, CustomString
     public var description: String { "\(renderedPath): \(reason)" }
 }
 
-struct FieldReader {
+public struct FieldReader {
     let fields: [String: JSONValue]
     let path: [JSONPathComponent]
 
-    init(_ value: JSONValue, at path: [JSONPathComponent]) throws(EntitlementDecodingError) {
+    public init(_ value: JSONValue, at path: [JSONPathComponent]) throws(EntitlementDecodingError) {
         guard case .object(let fields) = value else {
             throw EntitlementDecodingError(path: path, reason: "expected object, found \(value.typeName)")
         }
@@ -29,43 +29,43 @@ struct FieldReader {
         self.path = path
     }
 
-    func path(_ key: String) -> [JSONPathComponent] { path + [.key(key)] }
+    public func path(_ key: String) -> [JSONPathComponent] { path + [.key(key)] }
 
-    func mismatch(_ key: String, expected: String, found: JSONValue) -> EntitlementDecodingError {
+    public func mismatch(_ key: String, expected: String, found: JSONValue) -> EntitlementDecodingError {
         EntitlementDecodingError(path: path(key), reason: "expected \(expected), found \(found.typeName)")
     }
 
-    func missing(_ key: String) -> EntitlementDecodingError {
+    public func missing(_ key: String) -> EntitlementDecodingError {
         EntitlementDecodingError(path: path(key), reason: "missing required field")
     }
 
     /// The value, with `null` folded into "absent".
-    func present(_ key: String) -> JSONValue? {
+    public func present(_ key: String) -> JSONValue? {
         switch fields[key] {
         case nil, .null?: nil
         case let value?: value
         }
     }
 
-    func string(_ key: String) throws(EntitlementDecodingError) -> String? {
+    public func string(_ key: String) throws(EntitlementDecodingError) -> String? {
         guard let value = present(key) else { return nil }
         guard case .string(let text) = value else { throw mismatch(key, expected: "string", found: value) }
         return text
     }
 
-    func number(_ key: String) throws(EntitlementDecodingError) -> Double? {
+    public func number(_ key: String) throws(EntitlementDecodingError) -> Double? {
         guard let value = present(key) else { return nil }
         guard case .number(let number) = value else { throw mismatch(key, expected: "number", found: value) }
         return number
     }
 
-    func bool(_ key: String) throws(EntitlementDecodingError) -> Bool? {
+    public func bool(_ key: String) throws(EntitlementDecodingError) -> Bool? {
         guard let value = present(key) else { return nil }
         guard case .bool(let flag) = value else { throw mismatch(key, expected: "boolean", found: value) }
         return flag
     }
 
-    func timestamp(_ key: String) throws(EntitlementDecodingError) -> Timestamp? {
+    public func timestamp(_ key: String) throws(EntitlementDecodingError) -> Timestamp? {
         guard let text = try string(key) else { return nil }
         guard let timestamp = Timestamp(text) else {
             throw EntitlementDecodingError(path: path(key), reason: "expected an RFC 3339 date-time, found \"\(text)\"")
@@ -73,24 +73,24 @@ struct FieldReader {
         return timestamp
     }
 
-    func object(_ key: String) throws(EntitlementDecodingError) -> FieldReader? {
+    public func object(_ key: String) throws(EntitlementDecodingError) -> FieldReader? {
         guard let value = present(key) else { return nil }
         return try FieldReader(value, at: path(key))
     }
 
-    func array(_ key: String) throws(EntitlementDecodingError) -> [JSONValue]? {
+    public func array(_ key: String) throws(EntitlementDecodingError) -> [JSONValue]? {
         guard let value = present(key) else { return nil }
         guard case .array(let elements) = value else { throw mismatch(key, expected: "array", found: value) }
         return elements
     }
 
-    func required<T>(_ key: String, _ read: (String) throws(EntitlementDecodingError) -> T?) throws(EntitlementDecodingError) -> T {
+    public func required<T>(_ key: String, _ read: (String) throws(EntitlementDecodingError) -> T?) throws(EntitlementDecodingError) -> T {
         guard let value = try read(key) else { throw missing(key) }
         return value
     }
 
     /// Tri-state read for fields where absent and `null` are echoed differently.
-    func nullable<T>(_ key: String, _ read: (String) throws(EntitlementDecodingError) -> T?) throws(EntitlementDecodingError) -> Nullable<T> {
+    public func nullable<T>(_ key: String, _ read: (String) throws(EntitlementDecodingError) -> T?) throws(EntitlementDecodingError) -> Nullable<T> {
         switch fields[key] {
         case nil: return .absent
         case .null?: return .null
@@ -100,7 +100,7 @@ struct FieldReader {
         }
     }
 
-    func stringMap(_ key: String) throws(EntitlementDecodingError) -> [String: String]? {
+    public func stringMap(_ key: String) throws(EntitlementDecodingError) -> [String: String]? {
         guard let reader = try object(key) else { return nil }
         var map: [String: String] = [:]
         for (name, value) in reader.fields {

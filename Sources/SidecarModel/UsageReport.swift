@@ -78,7 +78,7 @@ extension UsageInput {
     /// The record as forwarded upstream: the idempotency key always present (generated when
     /// the client sent none) and `createdAt` fixed at intake, so a late delivery keeps the time
     /// the usage happened.
-    func forwardedBody(idempotencyKey: String, createdAt: String) -> [UInt8] {
+    public func forwardedBody(idempotencyKey: String, createdAt: String) -> [UInt8] {
         var writer = JSONWriter(capacity: 256)
         writer.raw(#"{"customerId":"#)
         writer.string(customerId)
@@ -98,7 +98,7 @@ extension UsageInput {
 }
 
 extension EventInput {
-    func forwardedBody(timestamp: String) -> [UInt8] {
+    public func forwardedBody(timestamp: String) -> [UInt8] {
         var writer = JSONWriter(capacity: 256)
         writer.raw(#"{"customerId":"#)
         writer.string(customerId)
