@@ -63,10 +63,10 @@ let package = Package(
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarModel", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
-        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache", "SidecarModel"]),
+        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache", "SidecarModel", "SidecarApp"]),
         .testTarget(
             name: "SidecarSyncTests",
-            dependencies: ["SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SidecarSync", "SidecarApp", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP"]),
         .testTarget(

@@ -1,12 +1,13 @@
-import Foundation
 import SidecarCache
-import SidecarModel
 import SidecarHTTP
-import SidecarSync
+import SidecarModel
 
 extension Application {
     /// The four entitlement routes of DESIGN.md §3: ours and the Stigg REST-compatible ones.
-    static func addEntitlementRoutes(to router: inout Router, service: EntitlementService, metrics: SidecarMetrics) {
+    /// A cache hit is answered inline on the event loop; anything that needs SQLite or
+    /// upstream answers later from another queue.
+    static func addEntitlementRoutes(to router: inout Router, answers: EntitlementAnswers, metrics: SidecarMetrics) {
+        let service = answers.service
         let check: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in
             let checkRequest: CheckRequest
             do throws(AppError) {
@@ -14,12 +15,14 @@ extension Application {
             } catch {
                 return .now(error.response)
             }
-            if let answer = service.cachedCheck(checkRequest, now: service.now()) {
+            let now = service.now()
+            let step = answers.checkStep(checkRequest, service.lookup(checkRequest.stateKey, now: now), now: now)
+            if case .answer(let answer) = step {
                 metrics.recordDecision(answer.provenance.source)
                 return .now(checkResponse(answer))
             }
             return .later { respond in
-                service.resolveCheck(checkRequest) { answer in
+                answers.resolveCheck(checkRequest, after: step) { answer in
                     metrics.recordDecision(answer.provenance.source)
                     respond(checkResponse(answer))
                 }
@@ -33,11 +36,12 @@ extension Application {
             } catch {
                 return .now(error.response)
             }
-            if let answer = service.cachedListing(key, now: service.now()) {
-                return .now(listingResponse(answer, key: key))
+            let now = service.now()
+            if case .answer(let listing) = answers.listingStep(key, service.lookup(key, now: now), now: now) {
+                return .now(listingResponse(listing, key: key))
             }
             return .later { respond in
-                service.resolveListing(key) { respond(listingResponse($0, key: key)) }
+                answers.resolveListing(key) { respond(listingResponse($0, key: key)) }
             }
         }
         router.get("/entitlements/check") { check($0, nil) }
@@ -46,12 +50,12 @@ extension Application {
         router.get("/api/v1/customers/:customerId/entitlements") { list($0, $0.pathParameters["customerId"]) }
     }
 
-    static func checkResponse(_ answer: EntitlementService.Answer) -> HTTPResponse {
+    static func checkResponse(_ answer: EntitlementAnswers.Answer) -> HTTPResponse {
         entitlementResponse(ResponseBody.check(answer.entitlement, provenance: answer.provenance), answer.provenance)
     }
 
-    static func listingResponse(_ answer: EntitlementService.ListingAnswer, key: StateKey) -> HTTPResponse {
-        switch answer {
+    static func listingResponse(_ listing: EntitlementAnswers.Listing, key: StateKey) -> HTTPResponse {
+        switch listing {
         case .state(let state, let provenance):
             return entitlementResponse(ResponseBody.listing(state, provenance: provenance), provenance)
         case .resourceNotFound:

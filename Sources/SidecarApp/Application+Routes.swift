@@ -6,21 +6,27 @@ import SidecarHTTP
 import SidecarSync
 
 extension Application {
-    static func makeRouter(config: SidecarConfig, service: EntitlementService, usage: UsageService, metrics: SidecarMetrics, startedAt: Date) -> Router {
+    static func makeRouter(config: SidecarConfig, answers: EntitlementAnswers, usage: UsageService, metrics: SidecarMetrics, startedAt: Date) -> Router {
+        let service = answers.service
         var router = Router()
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
         router.get("/livez") { _ in .now(live) }
         router.get("/readyz") { _ in .now(readinessResponse(service.readiness)) }
+        // The oldest sync time asks SQLite: answered from the store's queue, not the loop.
         router.get("/status") { _ in
-            .now(.json(.ok, StatusReport(service: service, usage: usage, startedAt: startedAt, now: service.now()).json()))
+            .later { respond in
+                service.cacheStatus { cache in
+                    respond(.json(.ok, StatusReport(service: service, usage: usage, cache: cache, startedAt: startedAt, now: service.now()).json()))
+                }
+            }
         }
         router.get("/metrics") { _ in
             let snapshot = SidecarMetrics.Snapshot(
-                cacheStates: service.cacheStatus.states, lastSyncAt: service.upstreamStatus.lastSuccessAt,
+                cacheStates: service.cachedStates, lastSyncAt: service.upstreamStatus.lastSuccessAt,
                 now: service.now(), outbox: usage.counts())
             return .now(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metrics.render(snapshot)))
         }
-        addEntitlementRoutes(to: &router, service: service, metrics: metrics)
+        addEntitlementRoutes(to: &router, answers: answers, metrics: metrics)
         addUsageRoutes(to: &router, usage: usage)
         if let size = config.benchFixedBytes {
             let fixed = HTTPResponse.json(.ok, fixedBody(size: size))

@@ -3,7 +3,6 @@ import Logging
 import SidecarCache
 import SidecarModel
 import SidecarConfig
-import SidecarSQLite
 import SidecarSync
 import SidecarUpstream
 
@@ -18,7 +17,7 @@ extension Application {
     /// serving wrong answers.
     static func makeServices(
         config: SidecarConfig, logger: Logger, now: @escaping @Sendable () -> Date, tuning: Tuning, metrics: SidecarMetrics
-    ) throws -> (EntitlementService, UsageService) {
+    ) throws -> (EntitlementAnswers, UsageService) {
         let fallback: FallbackRules
         do {
             fallback = try config.fallbackJSON.map { json throws(FallbackRulesError) in try FallbackRules(parsing: json) } ?? .none
@@ -38,8 +37,8 @@ extension Application {
             let loadedAt = now()
             try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
             logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": "\(snapshot.entries.count)"])
-            return (EntitlementService(store: store, fallback: fallback, mode: .offline(loadedAt: loadedAt), policy: policy, now: now),
-                    UsageService(offlineStore: store, now: now))
+            let service = EntitlementService(store: store, mode: .offline(loadedAt: loadedAt), policy: policy, now: now)
+            return (EntitlementAnswers(service: service, fallback: fallback), UsageService(offlineStore: store, now: now))
         }
         // Demo states must never answer for real customers.
         try store.removeAll(origin: .offline)
@@ -61,10 +60,11 @@ extension Application {
         forwarding.outboxLimit = config.outboxLimit
         tuning.forwarder(&forwarding)
         let usage = UsageService(store: store, client: client, engine: engine, settings: forwarding, logger: logger, now: now)
-        if let pending = try? store.outboxCounts().pending, pending > 0 {
+        if case let pending = store.outboxCounts().pending, pending > 0 {
             logger.info("usage records queued from the last run", metadata: ["pending": "\(pending)"])
         }
-        return (EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: now), usage)
+        let service = EntitlementService(store: store, mode: .online(engine), policy: policy, now: now)
+        return (EntitlementAnswers(service: service, fallback: fallback), usage)
     }
 
     private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {
@@ -77,7 +77,7 @@ extension Application {
                 ])
             }
             return opened.store
-        } catch let error as SQLiteError {
+        } catch {
             if case .newerSchema(let found, let known) = error {
                 throw StartupError(description: "database \(path) was written by a newer version of entitlement-sidecar (schema \(found); this version knows up to \(known)); upgrade, or point SIDECAR_DB_PATH at another file")
             }

@@ -19,8 +19,10 @@ public final class Application: Sendable {
         self.logger = logger
         startedAt = Date()
         let metrics = SidecarMetrics()
-        (service, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
-        let router = Application.makeRouter(config: config, service: service, usage: usage, metrics: metrics, startedAt: startedAt)
+        let answers: EntitlementAnswers
+        (answers, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
+        service = answers.service
+        let router = Application.makeRouter(config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt)
         var settings = HTTPServerSettings()
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout

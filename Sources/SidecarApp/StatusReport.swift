@@ -11,13 +11,13 @@ struct StatusReport {
 
     let service: EntitlementService
     let usage: UsageService
+    let cache: EntitlementService.CacheStatus
     let startedAt: Date
     let now: Date
 
     func json() -> [UInt8] {
         let readiness = service.readiness
         let upstream = service.upstreamStatus
-        let cache = service.cacheStatus
         var writer = JSONWriter(capacity: 1024)
         writer.raw(#"{"version":"#)
         writer.string(Self.version)

@@ -83,4 +83,6 @@ public enum StoreLookup: Sendable {
     case resourceNotFound
     /// Nothing is known about this customer.
     case missing
+    /// Not in memory; SQLite may hold it (lazy loading). Only `lookupInMemory` answers this.
+    case unloaded
 }

@@ -193,14 +193,17 @@ extension EntitlementStore {
                 "DELETE FROM outbox WHERE status <> 'pending' AND coalesce(sent_at, accepted_at) < ?",
                 [.real(cutoff.timeIntervalSince1970)])
             let removed = db.changes
-            // Re-counted from SQLite on the next read.
+            // Re-counted from SQLite now, on the queue, so readers never have to.
             outboxTally.withLock { $0 = nil }
+            try tally(db) { _ in }
             return removed
         }
     }
 
-    public func outboxCounts() throws -> OutboxCounts {
-        try connection.sync { db in try tally(db) { _ in } }
+    /// The counts kept in memory (read from SQLite at open, kept current by the writers):
+    /// no query, so `/readyz`, `/status` and `/metrics` may ask on an event loop.
+    public func outboxCounts() -> OutboxCounts {
+        outboxTally.withLock { $0 } ?? OutboxCounts()
     }
 
     /// Reason and key of every dead letter, oldest first (for operators and tests).

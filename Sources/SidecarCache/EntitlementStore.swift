@@ -19,6 +19,9 @@ public final class EntitlementStore: Sendable {
     /// Outbox counts, read from SQLite on first use and kept current by the outbox writers
     /// (all on the connection's queue); nil = not read yet.
     let outboxTally = Mutex<OutboxCounts?>(nil)
+    /// States SQLite holds per origin, counted once at open and kept current by the writers
+    /// (all on the connection's queue), so `/readyz` and `/status` never run `count(*)`.
+    private let persisted = Mutex<[StateOrigin: Int]>([:])
 
     struct Index {
         var states: [StateKey: CachedState] = [:]
@@ -41,29 +44,67 @@ public final class EntitlementStore: Sendable {
     /// What opening found: a corrupt file moved aside is reported so the caller can say so.
     public struct Opened: Sendable {
         public let store: EntitlementStore
-        public let recovery: SQLiteRecovery?
+        public let recovery: StoreRecovery?
     }
 
     /// Opens (creating or migrating) the database. A corrupt file is moved aside and a fresh
-    /// one started; a database from a newer schema is refused (`SQLiteError.newerSchema`).
-    public static func open(path: String) throws -> Opened {
-        let opened = try SQLiteConnection.openOrRecover(path: path, migrator: migrator)
-        return Opened(store: EntitlementStore(connection: opened.connection), recovery: opened.recovery)
+    /// one started; a database from a newer schema is refused (`StoreError.newerSchema`).
+    public static func open(path: String) throws(StoreError) -> Opened {
+        do {
+            let opened = try SQLiteConnection.openOrRecover(path: path, migrator: migrator)
+            return Opened(
+                store: try EntitlementStore(connection: opened.connection),
+                recovery: opened.recovery.map { StoreRecovery(movedTo: $0.movedTo, cause: "\($0.cause)") })
+        } catch {
+            throw StoreError(error)
+        }
     }
 
-    init(connection: SQLiteConnection) {
+    init(connection: SQLiteConnection) throws {
         self.connection = connection
+        let counts = try connection.sync { db in
+            try db.query("SELECT origin, count(*) FROM entitlement_states GROUP BY origin") { ($0.string(0), $0.int(1)) }
+        }
+        persisted.withLock { persisted in
+            for (origin, count) in counts { if let origin = StateOrigin(rawValue: origin) { persisted[origin] = count } }
+        }
+        _ = try connection.sync { db in try tally(db) { _ in } }
     }
 
-    // MARK: Reads (memory only)
+    // MARK: Reads
 
-    public func lookup(_ key: StateKey) -> StoreLookup {
-        let found = index.withLock { index -> StoreLookup in
+    /// What memory knows, without touching SQLite: safe on an HTTP event loop. `.unloaded`
+    /// means SQLite may hold the state; `load` (or `lookup`, off the loop) reads it.
+    public func lookupInMemory(_ key: StateKey) -> StoreLookup {
+        let lazy = lazyOrigin.withLock { $0 } != nil
+        return index.withLock { index -> StoreLookup in
             if let cached = index.states[key] { return .state(cached) }
+            if lazy { return .unloaded }
             return index.customers[key.customerId] != nil ? .resourceNotFound : .missing
         }
-        if case .state = found { return found }
-        guard let origin = lazyOrigin.withLock({ $0 }), let loaded = loadFromDisk(key, origin: origin) else { return found }
+    }
+
+    /// Memory, then SQLite: blocks on the connection's queue, so never call it on an event
+    /// loop (debug builds trap there). Never answers `.unloaded`.
+    public func lookup(_ key: StateKey) -> StoreLookup {
+        let found = lookupInMemory(key)
+        guard case .unloaded = found else { return found }
+        return connection.sync { _ in loadResident(key) }
+    }
+
+    /// `lookup` on the connection's queue; `completion` runs there, so it must not block.
+    public func load(_ key: StateKey, completion: @escaping @Sendable (StoreLookup) -> Void) {
+        connection.async { _ in completion(self.lookup(key)) }
+    }
+
+    /// Reads `key` from SQLite into memory (on the connection's queue).
+    private func loadResident(_ key: StateKey) -> StoreLookup {
+        let memory = index.withLock { index -> StoreLookup? in
+            if let cached = index.states[key] { return .state(cached) }
+            return nil
+        }
+        if let memory { return memory }
+        guard let origin = lazyOrigin.withLock({ $0 }), let loaded = loadFromDisk(key, origin: origin) else { return .missing }
         // Another thread may have stored a newer state meanwhile: the one in memory wins.
         return .state(index.withLock { index in
             if let existing = index.states[key] { return existing }
@@ -112,7 +153,12 @@ public final class EntitlementStore: Sendable {
             var state = state
             if origin == .upstream { try Self.overlayPending(&state, key: key, featureId: nil, db: db) }
             let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: previous?.accessedAt)
+            let replaced = try previous?.origin ?? Self.persistedOrigin(key, db: db)
             try Self.write(cached, to: db)
+            persisted.withLock { persisted in
+                if let replaced { persisted[replaced, default: 1] -= 1 }
+                persisted[origin, default: 0] += 1
+            }
             if previous != nil || !onlyIfResident {
                 index.withLock { $0.insert(cached) }
             }
@@ -131,9 +177,11 @@ public final class EntitlementStore: Sendable {
     /// Forgets one state (upstream says the customer or resource no longer exists).
     public func remove(_ key: StateKey) throws {
         try connection.sync { db in
+            guard let origin = try Self.persistedOrigin(key, db: db) else { return }
             try db.execute(
                 "DELETE FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
                 [.text(key.customerId), .text(key.resourceId ?? "")])
+            persisted.withLock { $0[origin, default: 1] -= 1 }
         }
         index.withLock { $0.remove(key) }
     }
@@ -141,9 +189,17 @@ public final class EntitlementStore: Sendable {
     /// Replaces every state of `origin` with `entries` in one transaction.
     public func replaceAll(origin: StateOrigin, with entries: [(StateKey, EntitlementsState)], syncedAt: Date) throws {
         let cached = entries.map { CachedState(key: $0.0, state: $0.1, origin: origin, syncedAt: syncedAt) }
-        try connection.transaction { db in
-            try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
-            for state in cached { try Self.write(state, to: db) }
+        try connection.sync { db in
+            try db.transaction {
+                try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
+                for state in cached { try Self.write(state, to: db) }
+            }
+            // Keys are unique per call, and the other origin's rows with these keys were replaced.
+            let counts = try db.query("SELECT origin, count(*) FROM entitlement_states GROUP BY origin") { ($0.string(0), $0.int(1)) }
+            persisted.withLock { persisted in
+                persisted = [:]
+                for (origin, count) in counts { if let origin = StateOrigin(rawValue: origin) { persisted[origin] = count } }
+            }
         }
         index.withLock { index in
             for key in index.states.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
@@ -156,13 +212,12 @@ public final class EntitlementStore: Sendable {
     @discardableResult
     public func loadLazily(origin: StateOrigin) throws -> Int {
         lazyOrigin.withLock { $0 = origin }
-        return try persistedCount(origin: origin)
+        return persistedCount(origin: origin)
     }
 
-    public func persistedCount(origin: StateOrigin) throws -> Int {
-        try connection.sync { db in
-            try db.queryOne("SELECT count(*) FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { $0.int(0) } ?? 0
-        }
+    /// States SQLite holds for `origin`, from the counter kept in memory (no query).
+    public func persistedCount(origin: StateOrigin) -> Int {
+        persisted.withLock { $0[origin] ?? 0 }
     }
 
     /// The oldest sync time among the states of `origin`, for `/status`.
@@ -213,6 +268,13 @@ public final class EntitlementStore: Sendable {
         try replaceAll(origin: origin, with: [], syncedAt: Date())
     }
 
+    /// The origin of the row SQLite holds for `key`, if any.
+    private static func persistedOrigin(_ key: StateKey, db: Database) throws -> StateOrigin? {
+        try db.queryOne(
+            "SELECT origin FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
+            [.text(key.customerId), .text(key.resourceId ?? "")]) { StateOrigin(rawValue: $0.string(0)) } ?? nil
+    }
+
     static func write(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
@@ -228,5 +290,13 @@ public final class EntitlementStore: Sendable {
                 .real(cached.accessedAt.timeIntervalSince1970),
                 cached.refreshDue.map { .real($0.timeIntervalSince1970) } ?? .null,
             ])
+    }
+}
+
+extension EntitlementStore {
+    /// Runs `body` on the connection's queue, where it may read SQLite without making an
+    /// event loop wait.
+    public func onQueue(_ body: @escaping @Sendable () -> Void) {
+        connection.async { _ in body() }
     }
 }

@@ -1,5 +1,6 @@
 import CSQLite
 import Dispatch
+import Synchronization
 
 /// Settings applied when a connection opens.
 public struct SQLiteConfiguration: Sendable {
@@ -126,8 +127,22 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// statement and a few microseconds); prefer `perform` for long work from async code.
     public func sync<T>(_ body: (Database) throws -> T) rethrows -> T {
         if DispatchQueue.getSpecific(key: queueKey) == true { return try body(database) }
+        #if DEBUG
+        Self.blockingCheck.withLock { $0 }?()
+        #endif
         return try queue.sync { try body(database) }
     }
+
+    /// Runs `body` on the connection's queue and returns at once: for callers that must not
+    /// wait (an HTTP event loop). `body` must not block on anything but this connection.
+    public func async(_ body: @escaping @Sendable (Database) -> Void) {
+        queue.async { body(self.database) }
+    }
+
+    /// Called before a thread waits on a connection, in debug builds only. The application
+    /// sets it to trap on threads that must never wait (HTTP event loops); SQLite knows
+    /// nothing of them.
+    public static let blockingCheck = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// `Database.transaction` on the connection's queue.
     @discardableResult

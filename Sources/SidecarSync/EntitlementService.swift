@@ -2,12 +2,9 @@ import Foundation
 import SidecarCache
 import SidecarModel
 
-/// Answers entitlement questions: from the cache when it can (synchronously, the hot path),
-/// otherwise by reading through to upstream, and from the fallback rules when there is no
-/// data (DESIGN.md §5, §11).
-///
-/// Two phases so the hot path allocates no closure: `cachedCheck` answers or returns nil,
-/// and only then does the caller set up `resolveCheck` with a completion.
+/// What Sync knows about entitlement states, for the application to answer from: a lookup in
+/// memory (the hot path, safe on an event loop), and `resolve` for everything that needs SQLite
+/// or upstream, which completes on another queue (DESIGN.md §2, §5, §11).
 public final class EntitlementService: Sendable {
     public enum Mode: Sendable {
         /// Answers from the snapshot loaded at `loadedAt`; nothing is fetched.
@@ -27,124 +24,119 @@ public final class EntitlementService: Sendable {
         }
     }
 
-    public struct Answer: Sendable {
-        public var entitlement: Entitlement
-        public var provenance: Provenance
-    }
-
-    public enum ListingAnswer: Sendable {
-        case state(EntitlementsState, Provenance)
-        /// The customer exists but has no state for this resource: a 404 for listings.
-        case resourceNotFound
-    }
-
     let store: EntitlementStore
-    let fallback: FallbackRules
-    let mode: Mode
     let policy: Policy
     /// nil in offline mode.
     public let engine: SyncEngine?
-    let offlineLoadedAt: (date: Date, text: String)?
+    /// When the offline snapshot was loaded; nil online.
+    public let snapshotLoadedAt: Date?
     public let now: @Sendable () -> Date
 
-    public init(store: EntitlementStore, fallback: FallbackRules, mode: Mode, policy: Policy, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: EntitlementStore, mode: Mode, policy: Policy, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
-        self.fallback = fallback
-        self.mode = mode
         self.policy = policy
         self.now = now
         switch mode {
         case .offline(let loadedAt):
             engine = nil
-            offlineLoadedAt = (loadedAt, Timestamp.formatRFC3339(loadedAt))
+            snapshotLoadedAt = loadedAt
         case .online(let engine):
             self.engine = engine
-            offlineLoadedAt = nil
+            snapshotLoadedAt = nil
         }
     }
 
     public var isOffline: Bool { engine == nil }
 
-    // MARK: Checks
+    /// What memory says about `key` now. Never blocks: `.unloaded` and `.missing(.available)`
+    /// are the caller's cue to `resolve`.
+    public func lookup(_ key: StateKey, now: Date) -> StateLookup {
+        classify(store.lookupInMemory(key), key, now: now)
+    }
 
-    /// The answer if the cache (or the fallback, when upstream must not be asked) can give
-    /// it now; nil means call `resolveCheck`.
-    public func cachedCheck(_ request: CheckRequest, now: Date) -> Answer? {
-        switch store.lookup(request.stateKey) {
-        case .state(let cached):
-            return answer(from: cached, request, now: now)
-        case .resourceNotFound where engine == nil:
-            let denied = deniedPlaceholder(for: request.target, reason: .customerResourceNotFound, now: now)
-            return Answer(entitlement: denied, provenance: snapshotProvenance(now: now))
-        case .resourceNotFound, .missing:
-            guard let engine else { return fallbackAnswer(request, now: now) }
-            if let since = engine.notFoundSince(request.stateKey, at: now) {
-                return notFoundAnswer(request, since: since, now: now)
+    /// `lookup`, reading SQLite when memory does not hold the state: blocks, so never call it
+    /// on an event loop (for background work and tests). Never answers `.unloaded`.
+    public func lookupWaiting(_ key: StateKey, now: Date) -> StateLookup {
+        classify(store.lookup(key), key, now: now)
+    }
+
+    /// Loads `key` from SQLite and, online, reads it through from upstream within the miss
+    /// deadline. `completion` runs on another queue, never on the caller's thread, with
+    /// anything but `.unloaded` or `.missing(.available)`.
+    public func resolve(_ key: StateKey, completion: @escaping @Sendable (StateLookup) -> Void) {
+        store.load(key) { [self] found in
+            let now = self.now()
+            switch classify(found, key, now: now) {
+            case .missing(.available):
+                fetch(key, completion: completion)
+            case .unloaded:
+                completion(.missing(upstream: .unavailable))
+            case let lookup:
+                completion(lookup)
             }
-            // The circuit is open or upstream asked us to wait: do not make callers wait too.
-            return engine.allowsMiss(at: now) ? nil : fallbackAnswer(request, now: now)
         }
     }
 
-    /// Reads through to upstream (misses) or asks upstream's `/check` (ENUM values), within
-    /// the miss deadline; whatever happens, `completion` gets an answer.
-    public func resolveCheck(_ request: CheckRequest, completion: @escaping @Sendable (Answer) -> Void) {
-        guard let engine else { return completion(fallbackAnswer(request, now: now())) }
-        if case .state(let cached) = store.lookup(request.stateKey) {
-            return resolveEnum(request, cached: cached, engine: engine, completion: completion)
-        }
-        engine.fetch(request.stateKey) { [self] outcome in
-            let now = self.now()
+    private func fetch(_ key: StateKey, completion: @escaping @Sendable (StateLookup) -> Void) {
+        guard let engine else { return completion(.missing(upstream: .offline)) }
+        engine.fetch(key) { [self] outcome in
             switch outcome {
             case .state(let cached):
-                guard var answer = answer(from: cached, request, now: now) else {
-                    return resolveEnum(request, cached: cached, engine: engine, completion: completion)
-                }
-                if answer.provenance.source != .fallback { answer.provenance.source = .upstream }
-                completion(answer)
+                if freshness(cached, now: now()) == .expired { return completion(.cached(cached, .expired)) }
+                cached.markAccessed(now())
+                completion(.fetched(cached))
             case .notFound(let since):
-                completion(notFoundAnswer(request, since: since, now: now))
+                completion(.notFound(since: since))
             case .failed, .unavailable, .timedOut:
-                completion(fallbackAnswer(request, now: now))
+                completion(.missing(upstream: .unavailable))
             }
         }
     }
 
-    private func resolveEnum(_ request: CheckRequest, cached: CachedState, engine: SyncEngine, completion: @escaping @Sendable (Answer) -> Void) {
-        engine.checkUpstream(request) { [self] fetched in
-            guard let (entitlement, at) = fetched else { return completion(fallbackAnswer(request, now: now())) }
-            completion(Answer(entitlement: entitlement, provenance: .known(since: at, now: at, source: .upstream)))
+    private func classify(_ found: StoreLookup, _ key: StateKey, now: Date) -> StateLookup {
+        switch found {
+        case .state(let cached):
+            cached.markAccessed(now)
+            return .cached(cached, freshness(cached, now: now))
+        case .unloaded:
+            if let since = engine?.notFoundSince(key, at: now) { return .notFound(since: since) }
+            return .unloaded
+        case .resourceNotFound where engine == nil:
+            return .resourceNotFound(snapshotAt: snapshotLoadedAt ?? now)
+        case .resourceNotFound, .missing:
+            guard let engine else { return .missing(upstream: .offline) }
+            if let since = engine.notFoundSince(key, at: now) { return .notFound(since: since) }
+            // The circuit is open or upstream asked us to wait: do not make callers wait too.
+            return .missing(upstream: engine.allowsMiss(at: now) ? .available : .unavailable)
         }
     }
 
-    /// Decides from a cached state, or nil when only upstream can (ENUM values online).
-    private func answer(from cached: CachedState, _ request: CheckRequest, now: Date) -> Answer? {
-        cached.markAccessed(now)
-        if tooOld(cached, now: now) { return fallbackAnswer(request, now: now) }
-        let decision = decide(state: cached.state, request: request, now: now)
-        guard decision.needsUpstream else {
-            return Answer(entitlement: decision.entitlement, provenance: provenance(cached, now: now))
-        }
-        guard let engine else { return fallbackAnswer(request, now: now) }
-        if let (entitlement, at) = engine.enumAnswer(for: request, at: now) {
-            return Answer(entitlement: entitlement, provenance: .known(since: at, now: now))
-        }
-        return engine.allowsMiss(at: now) ? nil : fallbackAnswer(request, now: now)
+    /// `stale` when the data is older than the refresh interval and upstream is failing for
+    /// it (its last attempt failed, or the circuit is open); otherwise fresh, even if the
+    /// poller lags (DESIGN.md §11). `SIDECAR_STALE_POLICY=fallback` acts on age alone, and
+    /// never offline: the snapshot is the whole truth there, and its age is only the uptime.
+    func freshness(_ cached: CachedState, now: Date) -> StateLookup.Freshness {
+        guard let engine else { return .fresh }
+        let age = now.timeIntervalSince(cached.syncedAt)
+        if !policy.serveStale, let limit = policy.maxStaleness, age > limit.seconds { return .expired }
+        let old = age > engine.settings.refreshInterval.seconds
+        return old && (cached.lastAttemptFailed || engine.circuitOpen) ? .stale : .fresh
     }
 
-    private func notFoundAnswer(_ request: CheckRequest, since: Date, now: Date) -> Answer {
-        Answer(entitlement: decide(state: nil, request: request, now: now).entitlement, provenance: .known(since: since, now: now))
+    // MARK: ENUM checks (upstream `/check`, DESIGN.md §11)
+
+    /// A cached upstream `/check` answer and when it was fetched; nil offline or when none
+    /// is fresh.
+    public func enumAnswer(for request: CheckRequest, at now: Date) -> (Entitlement, Date)? {
+        engine?.enumAnswer(for: request, at: now)
     }
 
-    private func fallbackAnswer(_ request: CheckRequest, now: Date) -> Answer {
-        Answer(entitlement: fallback.decide(request, now: now).entitlement, provenance: .fallback)
-    }
-}
+    /// Whether upstream's `/check` may be asked now (online, circuit closed).
+    public func mayAskUpstream(at now: Date) -> Bool { engine?.allowsMiss(at: now) ?? false }
 
-extension Provenance {
-    /// For what upstream told us at `since` outside a cached state: a CustomerNotFound, an
-    /// ENUM `/check` answer.
-    static func known(since: Date, now: Date, source: Source = .cache) -> Provenance {
-        Provenance(source: source, syncedAt: Timestamp.formatRFC3339(since), ageSeconds: max(0, Int(now.timeIntervalSince(since).rounded(.down))))
+    /// Asks upstream's `/check` within the miss deadline; nil when it failed or offline.
+    public func checkUpstream(_ request: CheckRequest, completion: @escaping @Sendable ((Entitlement, Date)?) -> Void) {
+        guard let engine else { return completion(nil) }
+        engine.checkUpstream(request, completion: completion)
     }
 }

@@ -25,7 +25,7 @@ extension EntitlementService {
             return Readiness(status: .ready, reason: "offline mode: answering from the snapshot")
         }
         let upstream = engine.upstreamStatus
-        let cached = (try? store.persistedCount(origin: .upstream)) ?? store.count
+        let cached = store.persistedCount(origin: .upstream)
         switch upstream.state {
         case .healthy:
             return Readiness(status: .ready, reason: "upstream reachable")
@@ -49,12 +49,18 @@ extension EntitlementService {
         public var oldestSyncedAt: Date?
     }
 
-    /// Asks SQLite, which holds every state: fine for an operator's request, not the hot path.
-    public var cacheStatus: CacheStatus {
+    /// States SQLite holds, from the store's counter: cheap enough for every scrape.
+    public var cachedStates: Int { store.persistedCount(origin: isOffline ? .offline : .upstream) }
+
+    /// The counts and the oldest sync time, which asks SQLite (an indexed `min`): completes
+    /// on the store's queue, never on the caller's thread.
+    public func cacheStatus(completion: @escaping @Sendable (CacheStatus) -> Void) {
         let origin: StateOrigin = isOffline ? .offline : .upstream
-        return CacheStatus(
-            states: (try? store.persistedCount(origin: origin)) ?? 0,
-            oldestSyncedAt: (try? store.oldestSyncedAt(origin: origin)) ?? nil)
+        store.onQueue { [store] in
+            completion(CacheStatus(
+                states: store.persistedCount(origin: origin),
+                oldestSyncedAt: (try? store.oldestSyncedAt(origin: origin)) ?? nil))
+        }
     }
 
     public var upstreamStatus: UpstreamStatus { engine?.upstreamStatus ?? UpstreamStatus() }

@@ -84,7 +84,7 @@ public final class UsageForwarder: Sendable {
             case .retry: return false
             }
         }
-        return (try? store.outboxCounts().pending) == 0
+        return store.outboxCounts().pending == 0
     }
 
     /// Delivers until the queue is empty or a failure asks for a wait.

@@ -81,7 +81,7 @@ public final class UsageService: Sendable {
         }
     }
 
-    public func counts() -> OutboxCounts { (try? store.outboxCounts()) ?? OutboxCounts() }
+    public func counts() -> OutboxCounts { store.outboxCounts() }
 
     private func accept<T>(_ commit: () throws -> T) -> Result<T, Refusal> {
         do {

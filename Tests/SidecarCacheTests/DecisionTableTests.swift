@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SidecarCache
 @testable import SidecarModel
+@testable import SidecarApp
 
 // Every rule of DESIGN.md §4 and §11 "Decisions", one row per rule or boundary.
 

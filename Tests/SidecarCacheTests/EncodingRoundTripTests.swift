@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SidecarCache
 @testable import SidecarModel
+@testable import SidecarApp
 
 // The encoder writes back exactly what Stigg sent: for each STIGG-API.md example the encoded
 // JSON is the same document (same keys, same nulls, same values) as the original.

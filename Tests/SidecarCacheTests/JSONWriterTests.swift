@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SidecarCache
 @testable import SidecarModel
+@testable import SidecarApp
 
 @Suite("JSON writer")
 struct JSONWriterTests {

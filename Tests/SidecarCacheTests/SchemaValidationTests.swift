@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SidecarCache
 @testable import SidecarModel
+@testable import SidecarApp
 
 // Validates what the encoders write against the project's JSON Schema of Stigg's wire shapes,
 // with python3's `jsonschema` (format checks included). Skipped when python3 or the module is

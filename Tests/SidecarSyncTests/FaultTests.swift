@@ -4,6 +4,7 @@ import FakeStigg
 import SidecarCache
 import SidecarModel
 import SidecarSync
+@testable import SidecarApp
 
 @Suite("Upstream faults keep last-known-good")
 struct FaultTests {

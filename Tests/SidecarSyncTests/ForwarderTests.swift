@@ -5,6 +5,7 @@ import FakeStigg
 import SidecarCache
 import SidecarModel
 import SidecarSync
+@testable import SidecarApp
 import SidecarUpstream
 
 /// A usage service over the harness's store, sharing its engine's rate cap, with backoff

@@ -6,6 +6,7 @@ import SidecarCache
 import SidecarModel
 import SidecarSync
 import SidecarUpstream
+@testable import SidecarApp
 
 /// Time that moves only when a test says so.
 final class ManualClock: Sendable {
@@ -31,10 +32,12 @@ struct Harness {
     let store: EntitlementStore
     let engine: SyncEngine
     let service: EntitlementService
+    /// Assembles answers exactly as the HTTP routes do.
+    let answers: EntitlementAnswers
     let directory: URL
 
     /// States SQLite holds (memory holds only those asked for).
-    var persisted: Int { (try? store.persistedCount(origin: .upstream)) ?? -1 }
+    var persisted: Int { store.persistedCount(origin: .upstream) }
 
     /// Entitlement calls the fake has seen (not the customer list).
     var entitlementCalls: Int { fake.calls("/api/v1/customers/") }
@@ -46,24 +49,35 @@ struct Harness {
     }
 
     /// Answers like the routes do: the cache first, read-through when it cannot.
-    func check(_ customerId: String, _ featureId: String, resourceId: String? = nil, usage: Double? = nil, values: [String]? = nil) async -> EntitlementService.Answer {
+    func check(_ customerId: String, _ featureId: String, resourceId: String? = nil, usage: Double? = nil, values: [String]? = nil) async -> EntitlementAnswers.Answer {
         let request = CheckRequest(customerId: customerId, resourceId: resourceId, target: .feature(featureId), requestedUsage: usage, requestedValues: values)
-        if let answer = service.cachedCheck(request, now: clock.now) { return answer }
+        let step = answers.checkStep(request, service.lookup(request.stateKey, now: clock.now), now: clock.now)
+        if case .answer(let answer) = step { return answer }
         return await withCheckedContinuation { continuation in
-            service.resolveCheck(request) { continuation.resume(returning: $0) }
+            answers.resolveCheck(request, after: step) { continuation.resume(returning: $0) }
         }
     }
 
-    /// Whether `check` would answer without a call: from the cache or the fallback at once.
+    /// Whether `check` would answer without a call: from memory (cache or fallback) at once.
     func answersAtOnce(_ customerId: String, _ featureId: String) -> Bool {
-        service.cachedCheck(CheckRequest(customerId: customerId, target: .feature(featureId)), now: clock.now) != nil
+        answerAtOnce(customerId, featureId) != nil
     }
 
-    func listing(_ customerId: String, resourceId: String? = nil) async -> EntitlementService.ListingAnswer {
+    /// The answer `check` gives without asking upstream (from memory, SQLite or the fallback);
+    /// nil when it would have to. A state only on disk is loaded the way the routes load it
+    /// off the event loop, here inline since a test thread may wait.
+    func answerAtOnce(_ customerId: String, _ featureId: String) -> EntitlementAnswers.Answer? {
+        let request = CheckRequest(customerId: customerId, target: .feature(featureId))
+        let lookup = service.lookupWaiting(request.stateKey, now: clock.now)
+        if case .answer(let answer) = answers.checkStep(request, lookup, now: clock.now) { return answer }
+        return nil
+    }
+
+    func listing(_ customerId: String, resourceId: String? = nil) async -> EntitlementAnswers.Listing {
         let key = StateKey(customerId: customerId, resourceId: resourceId)
-        if let answer = service.cachedListing(key, now: clock.now) { return answer }
+        if case .answer(let listing) = answers.listingStep(key, service.lookup(key, now: clock.now), now: clock.now) { return listing }
         return await withCheckedContinuation { continuation in
-            service.resolveListing(key) { continuation.resume(returning: $0) }
+            answers.resolveListing(key) { continuation.resume(returning: $0) }
         }
     }
 
@@ -98,9 +112,11 @@ func makeHarness(
     // Jitter pinned to its ceiling so backoff windows are exact.
     let engine = SyncEngine(store: store, client: client, settings: settings, logger: logger, now: { clock.now }, random: { 0.999_999 })
     let policy = EntitlementService.Policy(maxStaleness: maxStaleness, serveStale: serveStale)
-    let service = EntitlementService(store: store, fallback: fallback, mode: .online(engine), policy: policy, now: { clock.now })
+    let service = EntitlementService(store: store, mode: .online(engine), policy: policy, now: { clock.now })
     if start { engine.start() }
-    return Harness(fake: fake, clock: clock, store: store, engine: engine, service: service, directory: directory)
+    return Harness(
+        fake: fake, clock: clock, store: store, engine: engine, service: service,
+        answers: EntitlementAnswers(service: service, fallback: fallback), directory: directory)
 }
 
 /// Polls `condition` until it holds or `timeout` passes: for effects that finish in the

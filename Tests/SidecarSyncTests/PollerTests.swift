@@ -5,6 +5,7 @@ import FakeStigg
 import SidecarCache
 import SidecarModel
 @testable import SidecarSync
+@testable import SidecarApp
 
 @Suite("Background refresh")
 struct PollerTests {

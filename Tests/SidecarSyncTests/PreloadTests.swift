@@ -4,6 +4,7 @@ import FakeStigg
 import SidecarCache
 import SidecarModel
 import SidecarSync
+@testable import SidecarApp
 
 @Suite("Preload, staleness policy and readiness")
 struct PreloadTests {
@@ -35,11 +36,14 @@ struct PreloadTests {
     @Test("preload a list: those customers are fetched at start; unknown ones are remembered as such")
     func preloadList() async throws {
         let harness = try makeHarness(start: true) { $0.preload = .customers(["demo-pro", "demo-free", "ghost"]) }
-        #expect(await eventually { harness.store.count == 2 && harness.persisted == 2 })
+        // The three fetches run side by side: wait for the ghost's answer too.
+        #expect(await eventually {
+            harness.store.count == 2 && harness.persisted == 2
+                && harness.engine.notFoundSince(StateKey(customerId: "ghost"), at: harness.clock.now) != nil
+        })
         #expect(harness.answersAtOnce("demo-pro", "feature-api-calls"))
         #expect(harness.answersAtOnce("demo-free", "feature-api-calls"))
-        #expect(harness.service.cachedCheck(CheckRequest(customerId: "ghost", target: .feature("x")), now: harness.clock.now)?
-            .entitlement.accessDeniedReason == .customerNotFound)
+        #expect(harness.answerAtOnce("ghost", "x")?.entitlement.accessDeniedReason == .customerNotFound)
         await harness.stop()
     }
 

@@ -4,6 +4,7 @@ import FakeStigg
 import SidecarCache
 import SidecarModel
 import SidecarSync
+@testable import SidecarApp
 
 @Suite("Read-through on a miss")
 struct ReadThroughTests {
@@ -31,7 +32,7 @@ struct ReadThroughTests {
         #expect(ids.count == 20)
         // Slow enough that every request arrives while its customer's call is in flight.
         _ = harness.fake.inject(.latency(milliseconds: 150))
-        let answers = await withTaskGroup(of: EntitlementService.Answer.self) { group in
+        let answers = await withTaskGroup(of: EntitlementAnswers.Answer.self) { group in
             for index in 0..<200 {
                 group.addTask { await harness.check(ids[index % 20], "feature-api-calls", usage: 1) }
             }

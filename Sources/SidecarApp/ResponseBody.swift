@@ -1,9 +1,10 @@
+import SidecarCache
 import SidecarModel
 // Whole response bodies for the entitlement routes (DESIGN.md §3): Stigg's `{"data": ...}`
 // plus our provenance object, which official SDKs ignore as an unknown top-level key.
 
 /// Where an answer came from (DESIGN.md §3, §11 "Provenance").
-public struct Provenance: Sendable, Equatable {
+struct Provenance: Sendable, Equatable {
     public enum Source: String, Sendable, CaseIterable {
         /// Fresh cached data (also offline-snapshot answers).
         case cache
@@ -31,7 +32,7 @@ public struct Provenance: Sendable, Equatable {
 }
 
 extension JSONWriter {
-    public mutating func provenance(_ provenance: Provenance) {
+    mutating func provenance(_ provenance: Provenance) {
         switch provenance.source {
         case .cache: raw(#"{"source":"cache","syncedAt":"#)
         case .stale: raw(#"{"source":"stale","syncedAt":"#)
@@ -45,7 +46,7 @@ extension JSONWriter {
     }
 
     /// `{"data":<entitlement>,"sidecar":{...}}`, the answer of both check routes.
-    public mutating func checkBody(_ entitlement: Entitlement, provenance: Provenance) {
+    mutating func checkBody(_ entitlement: Entitlement, provenance: Provenance) {
         raw(#"{"data":"#)
         self.entitlement(entitlement)
         raw(#","sidecar":"#)
@@ -54,7 +55,7 @@ extension JSONWriter {
     }
 
     /// `{"data":{"accessDeniedReason":...,"entitlements":[...]},"sidecar":{...}}`.
-    public mutating func listingBody(_ state: EntitlementsState, provenance: Provenance) {
+    mutating func listingBody(_ state: EntitlementsState, provenance: Provenance) {
         raw(#"{"data":"#)
         entitlementsState(state)
         raw(#","sidecar":"#)
@@ -63,19 +64,19 @@ extension JSONWriter {
     }
 }
 
-public enum ResponseBody {
+enum ResponseBody {
     /// A metered entitlement with every field and a provenance object come to ~600 bytes;
     /// sizing above that means one allocation per answer and no regrowth.
     static let checkCapacity = 768
     static let perEntitlementCapacity = 512
 
-    public static func check(_ entitlement: Entitlement, provenance: Provenance) -> [UInt8] {
+    static func check(_ entitlement: Entitlement, provenance: Provenance) -> [UInt8] {
         var writer = JSONWriter(capacity: checkCapacity)
         writer.checkBody(entitlement, provenance: provenance)
         return writer.bytes
     }
 
-    public static func listing(_ state: EntitlementsState, provenance: Provenance) -> [UInt8] {
+    static func listing(_ state: EntitlementsState, provenance: Provenance) -> [UInt8] {
         var writer = JSONWriter(capacity: 256 + perEntitlementCapacity * state.entitlements.count)
         writer.listingBody(state, provenance: provenance)
         return writer.bytes

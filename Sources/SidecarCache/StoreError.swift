@@ -1,0 +1,36 @@
+import SidecarSQLite
+
+/// Why the store could not do what was asked, in the store's terms: callers above the cache
+/// never match on SQLite's errors (DESIGN.md §2).
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The database was written by a newer version of the program; refuse to start rather
+    /// than "recover" a healthy file.
+    case newerSchema(found: Int, known: Int)
+    /// SQLite failed (I/O, full disk, corruption found later, ...): the description says why.
+    case storage(String)
+
+    init(_ error: any Error) {
+        if let error = error as? StoreError { self = error; return }
+        if case .newerSchema(let found, let known)? = error as? SQLiteError {
+            self = .newerSchema(found: found, known: known)
+            return
+        }
+        self = .storage("\(error)")
+    }
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let found, let known):
+            "database was written by a newer version of entitlement-sidecar (schema \(found); this version knows up to \(known))"
+        case .storage(let why): why
+        }
+    }
+}
+
+/// A corrupt database that was moved aside at open, so the operator can be told.
+public struct StoreRecovery: Sendable {
+    /// Where the damaged file went.
+    public let movedTo: String
+    /// Why it was judged damaged.
+    public let cause: String
+}
