@@ -8,20 +8,32 @@ extension Application {
     /// `POST /api/v1/usage` and `POST /api/v1/events` (DESIGN.md §7, §11 "Usage"): answered
     /// only after the records are committed, in Stigg's shapes so official SDKs parse them.
     static func addUsageRoutes(to router: inout Router, usage: UsageService) {
+        // Validation answers at once; the commit runs on the store's queue (group commit),
+        // never on the event loop, and the answer follows once the records are durable.
         router.post("/api/v1/usage") { request in
-            switch usage.reportUsage(request.body) {
-            case .success(let answer):
-                return .now(.json(.created, usageBody(answer), headers: forwardingHeaders(answer.forwarding)))
-            case .failure(let refusal):
-                return .now(AppError(refusal).response)
+            .later { respond in
+                let refused = usage.reportUsage(request.body) { result in
+                    switch result {
+                    case .success(let answer):
+                        respond(.json(.created, usageBody(answer), headers: forwardingHeaders(answer.forwarding)))
+                    case .failure(let refusal):
+                        respond(AppError(refusal).response)
+                    }
+                }
+                if let refused { respond(AppError(refused).response) }
             }
         }
         router.post("/api/v1/events") { request in
-            switch usage.reportEvents(request.body) {
-            case .success(let answer):
-                return .now(.json(.ok, Array(#"{"data":{}}"#.utf8), headers: forwardingHeaders(answer.forwarding)))
-            case .failure(let refusal):
-                return .now(AppError(refusal).response)
+            .later { respond in
+                let refused = usage.reportEvents(request.body) { result in
+                    switch result {
+                    case .success(let answer):
+                        respond(.json(.ok, Array(#"{"data":{}}"#.utf8), headers: forwardingHeaders(answer.forwarding)))
+                    case .failure(let refusal):
+                        respond(AppError(refusal).response)
+                    }
+                }
+                if let refused { respond(AppError(refused).response) }
             }
         }
     }

@@ -7,107 +7,6 @@ import SidecarSQLite
 // between reading a state and writing it back.
 
 extension EntitlementStore {
-    /// Commits `inputs` (one transaction) and applies each to its cached state. A repeated
-    /// idempotency key (earlier, or earlier in the same request) is acknowledged with the first
-    /// record's id and changes nothing. Throws `OutboxError.full` before storing anything when
-    /// the queue would pass `limit`.
-    public func acceptUsage(
-        _ inputs: [UsageInput], mode: IntakeMode, now: Date, limit: Int,
-        makeId: () -> String = { UUID().uuidString.lowercased() }
-    ) throws -> [UsageAck] {
-        try connection.sync { db in
-            try checkRoom(for: inputs.count, mode: mode, limit: limit, db: db)
-            let acceptedAt = Timestamp.formatRFC3339(now)
-            var changed: [StateKey: EntitlementsState] = [:]
-            var originals: [StateKey: CachedState] = [:]
-            var acks: [UsageAck] = []
-            var added = 0
-            var replacements: [CachedState] = []
-            try db.transaction {
-                for input in inputs {
-                    let key = input.stateKey
-                    if originals[key] == nil, case .state(let cached) = lookup(key) { originals[key] = cached }
-                    if let earlier = try Self.existing(.usage, key: input.idempotencyKey, db: db) {
-                        let entitlement = (changed[key] ?? originals[key]?.state)?.meteredFeature(input.featureId)
-                        acks.append(UsageAck(
-                            recordId: earlier.recordId, createdAt: earlier.createdAt,
-                            currentUsage: entitlement?.currentUsage, usagePeriodStart: entitlement?.usagePeriodStart?.text,
-                            usagePeriodEnd: entitlement?.usagePeriodEnd?.text, repeated: true))
-                        continue
-                    }
-                    let recordId = makeId()
-                    let idempotencyKey = input.idempotencyKey ?? "sidecar-\(recordId)"
-                    let createdAt = input.createdAt ?? acceptedAt
-                    try db.execute(
-                        """
-                        INSERT INTO outbox (kind, record_id, idempotency_key, customer_id, resource_id, feature_id,
-                                            value, is_set, body, created_at, accepted_at, status)
-                        VALUES ('usage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        [.text(recordId), .text(idempotencyKey), .text(input.customerId), .text(input.resourceId ?? ""),
-                         .text(input.featureId), .real(input.value), .integer(input.updateBehavior == .set ? 1 : 0),
-                         .blob(input.forwardedBody(idempotencyKey: idempotencyKey, createdAt: createdAt)),
-                         .text(createdAt), .real(now.timeIntervalSince1970), .text(Self.status(for: mode))])
-                    added += 1
-                    var entitlement: FeatureEntitlement?
-                    if var state = changed[key] ?? originals[key]?.state {
-                        entitlement = state.applyUsage(featureId: input.featureId, value: input.value, behavior: input.updateBehavior)
-                        if entitlement != nil { changed[key] = state }
-                    }
-                    acks.append(UsageAck(
-                        recordId: recordId, createdAt: createdAt, currentUsage: entitlement?.currentUsage,
-                        usagePeriodStart: entitlement?.usagePeriodStart?.text, usagePeriodEnd: entitlement?.usagePeriodEnd?.text,
-                        repeated: false))
-                }
-                replacements = changed.compactMap { key, state in originals[key].map { $0.replacing(state: state) } }
-                for cached in replacements { try Self.write(cached, to: db) }
-            }
-            // Memory only after the commit, and still on the queue, so no refresh of the same
-            // state can slip in between.
-            index.withLock { index in replacements.forEach { index.insert($0) } }
-            if mode == .forward { try tally(db) { $0.pending += added } }
-            return acks
-        }
-    }
-
-    /// Commits `events` (one transaction). Events change no cached state: Stigg aggregates them
-    /// into usage asynchronously. Returns one record id per event (the first one's for a
-    /// repeated key).
-    public func acceptEvents(
-        _ events: [EventInput], mode: IntakeMode, now: Date, limit: Int,
-        makeId: () -> String = { UUID().uuidString.lowercased() }
-    ) throws -> [String] {
-        try connection.sync { db in
-            try checkRoom(for: events.count, mode: mode, limit: limit, db: db)
-            let acceptedAt = Timestamp.formatRFC3339(now)
-            var ids: [String] = []
-            var added = 0
-            try db.transaction {
-                for event in events {
-                    if let earlier = try Self.existing(.event, key: event.idempotencyKey, db: db) {
-                        ids.append(earlier.recordId)
-                        continue
-                    }
-                    let recordId = makeId()
-                    let timestamp = event.timestamp ?? acceptedAt
-                    try db.execute(
-                        """
-                        INSERT INTO outbox (kind, record_id, idempotency_key, customer_id, resource_id, body,
-                                            created_at, accepted_at, status)
-                        VALUES ('event', ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        [.text(recordId), .text(event.idempotencyKey), .text(event.customerId), .text(event.resourceId ?? ""),
-                         .blob(event.forwardedBody(timestamp: timestamp)), .text(timestamp),
-                         .real(now.timeIntervalSince1970), .text(Self.status(for: mode))])
-                    added += 1
-                    ids.append(recordId)
-                }
-            }
-            if mode == .forward { try tally(db) { $0.pending += added } }
-            return ids
-        }
-    }
-
     /// The oldest queued records of `kind`, in the order they were accepted.
     public func pendingRecords(_ kind: OutboxKind, limit: Int) throws -> [OutboxRecord] {
         try connection.sync { db in
@@ -233,7 +132,7 @@ extension EntitlementStore {
         }
     }
 
-    private static func existing(_ kind: OutboxKind, key: String?, db: Database) throws -> (recordId: String, createdAt: String)? {
+    static func existing(_ kind: OutboxKind, key: String?, db: Database) throws -> (recordId: String, createdAt: String)? {
         guard let key else { return nil }
         let values: [SQLiteValue] = [.text(kind.rawValue), .text(key)]
         if let found = try db.queryOne(
@@ -244,15 +143,10 @@ extension EntitlementStore {
             "SELECT record_id, created_at FROM dead_letters WHERE kind = ? AND idempotency_key = ?", values, { ($0.string(0), $0.string(1)) })
     }
 
-    private static func status(for mode: IntakeMode) -> String {
+    static func status(for mode: IntakeMode) -> String {
         mode == .forward ? "pending" : "local"
     }
 
-    private func checkRoom(for count: Int, mode: IntakeMode, limit: Int, db: Database) throws {
-        guard mode == .forward else { return }
-        let pending = try tally(db) { _ in }.pending
-        if pending + count > limit { throw OutboxError.full(limit: limit, pending: pending) }
-    }
 
     /// The counts, read from SQLite once and kept up to date by the writers: `update` is
     /// applied to the kept counts, and skipped when they are read afresh, since SQLite then

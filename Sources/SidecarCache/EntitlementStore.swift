@@ -22,6 +22,8 @@ public final class EntitlementStore: Sendable {
     /// States SQLite holds per origin, counted once at open and kept current by the writers
     /// (all on the connection's queue), so `/readyz` and `/status` never run `count(*)`.
     private let persisted = Mutex<[StateOrigin: Int]>([:])
+    /// Intake requests waiting for the next group commit.
+    let intake = Mutex(IntakeBacklog())
 
     struct Index {
         var states: [StateKey: CachedState] = [:]

@@ -2,15 +2,18 @@ import SidecarSQLite
 
 /// Why the store could not do what was asked, in the store's terms: callers above the cache
 /// never match on SQLite's errors (DESIGN.md §2).
-public enum StoreError: Error, Sendable, CustomStringConvertible {
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database was written by a newer version of the program; refuse to start rather
     /// than "recover" a healthy file.
     case newerSchema(found: Int, known: Int)
     /// SQLite failed (I/O, full disk, corruption found later, ...): the description says why.
     case storage(String)
+    /// The usage outbox holds `SIDECAR_OUTBOX_LIMIT` records; nothing of the request was stored.
+    case outboxFull(OutboxError)
 
     init(_ error: any Error) {
         if let error = error as? StoreError { self = error; return }
+        if let error = error as? OutboxError { self = .outboxFull(error); return }
         if case .newerSchema(let found, let known)? = error as? SQLiteError {
             self = .newerSchema(found: found, known: known)
             return
@@ -23,6 +26,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .newerSchema(let found, let known):
             "database was written by a newer version of entitlement-sidecar (schema \(found); this version knows up to \(known))"
         case .storage(let why): why
+        case .outboxFull(let error): error.description
         }
     }
 }

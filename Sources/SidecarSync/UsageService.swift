@@ -55,42 +55,48 @@ public final class UsageService: Sendable {
 
     public var isForwarding: Bool { forwarder != nil }
 
-    public func reportUsage(_ body: [UInt8]) -> Result<UsageAnswer, Refusal> {
+    /// Validates the body at once (a refusal is returned, nothing stored); otherwise commits
+    /// the records with the next group and calls `done` on the store's queue once they are
+    /// durable. nil means "wait for `done`".
+    public func reportUsage(_ body: [UInt8], done: @escaping @Sendable (Result<UsageAnswer, Refusal>) -> Void) -> Refusal? {
         let inputs: [UsageInput]
         do {
             inputs = try UsageInput.parseBatch(body)
         } catch {
-            return .failure(.invalid(error))
+            return .invalid(error)
         }
-        return accept {
-            let acks = try store.acceptUsage(inputs, mode: isForwarding ? .forward : .localOnly, now: now(), limit: limit)
-            return UsageAnswer(inputs: inputs, acks: acks, forwarding: isForwarding)
+        let forwarding = isForwarding
+        store.acceptUsage(inputs, mode: forwarding ? .forward : .localOnly, now: now(), limit: limit) { [self] result in
+            done(accepted(result.map { UsageAnswer(inputs: inputs, acks: $0, forwarding: forwarding) }))
         }
+        return nil
     }
 
-    public func reportEvents(_ body: [UInt8]) -> Result<EventsAnswer, Refusal> {
+    /// As `reportUsage`, for `POST /api/v1/events`.
+    public func reportEvents(_ body: [UInt8], done: @escaping @Sendable (Result<EventsAnswer, Refusal>) -> Void) -> Refusal? {
         let events: [EventInput]
         do {
             events = try EventInput.parseBatch(body)
         } catch {
-            return .failure(.invalid(error))
+            return .invalid(error)
         }
-        return accept {
-            let ids = try store.acceptEvents(events, mode: isForwarding ? .forward : .localOnly, now: now(), limit: limit)
-            return EventsAnswer(recordIds: ids, forwarding: isForwarding)
+        let forwarding = isForwarding
+        store.acceptEvents(events, mode: forwarding ? .forward : .localOnly, now: now(), limit: limit) { [self] result in
+            done(accepted(result.map { EventsAnswer(recordIds: $0, forwarding: forwarding) }))
         }
+        return nil
     }
 
     public func counts() -> OutboxCounts { store.outboxCounts() }
 
-    private func accept<T>(_ commit: () throws -> T) -> Result<T, Refusal> {
-        do {
-            let answer = try commit()
+    private func accepted<T>(_ result: Result<T, StoreError>) -> Result<T, Refusal> {
+        switch result {
+        case .success(let answer):
             forwarder?.notify()
             return .success(answer)
-        } catch let error as OutboxError {
+        case .failure(.outboxFull(let error)):
             return .failure(.full(error))
-        } catch {
+        case .failure(let error):
             return .failure(.storage("\(error)"))
         }
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 import Testing
@@ -37,8 +38,23 @@ struct ForwarderTests {
         return cached.state.feature("feature-api-calls")?.currentUsage
     }
 
+    /// Waits for an intake call's answer (the commit completes on the store's queue).
+    func settled<T: Sendable>(
+        _ start: (@escaping @Sendable (Result<T, UsageService.Refusal>) -> Void) -> UsageService.Refusal?
+    ) -> Result<T, UsageService.Refusal> {
+        let outcome = Mutex<Result<T, UsageService.Refusal>?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        let refused = start { result in
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+        if let refused { return .failure(refused) }
+        finished.wait()
+        return outcome.withLock { $0! }
+    }
+
     func accept(_ usage: UsageService, _ body: [UInt8]) throws -> UsageService.UsageAnswer {
-        switch usage.reportUsage(body) {
+        switch settled({ usage.reportUsage(body, done: $0) }) {
         case .success(let answer): return answer
         case .failure(let refusal): throw TestError("refused: \(refusal)")
         }
@@ -141,7 +157,7 @@ struct ForwarderTests {
         let usage = makeUsage(harness) { $0.eventBatch = 2 }
         let body = #"{"events":[{"customerId":"demo-pro","eventName":"api.request","idempotencyKey":"e1","dimensions":{"n":1}},"#
             + #"{"customerId":"demo-pro","eventName":"api.request","idempotencyKey":"e2"},{"customerId":"demo-pro","eventName":"x","idempotencyKey":"e3"}]}"#
-        guard case .success(let answer) = usage.reportEvents(Array(body.utf8)) else { throw TestError("refused") }
+        guard case .success(let answer) = settled({ usage.reportEvents(Array(body.utf8), done: $0) }) else { throw TestError("refused") }
         #expect(answer.recordIds.count == 3)
         usage.forwarder?.start()
         #expect(await eventually { usage.counts().pending == 0 })
