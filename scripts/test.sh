@@ -9,6 +9,8 @@ ensure_build_deps
 apt_install curl
 # Python with prometheus_client for the /metrics test, and the Stigg SDK for the check below.
 ensure_python_venv
+# The module layering of DESIGN.md §2: no import that the design does not allow.
+scripts/check-imports
 swift build --build-tests
 # Serially: many suites drive real sockets with blocking reads, and on a 2-core machine Swift
 # Testing's cooperative pool has 2 threads, so suites running side by side starve each other
