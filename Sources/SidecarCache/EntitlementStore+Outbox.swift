@@ -114,14 +114,16 @@ extension EntitlementStore {
 
     // MARK: Helpers (on the connection's queue)
 
-    /// Applies the usage still queued for `key` (one feature, or all) on top of `state`, in
-    /// the order it was accepted: what upstream has not seen yet must not be lost when its
-    /// answer replaces the cached state.
+    /// Applies the usage queued for `key` (one feature, or all) that was never sent on top of
+    /// `state`, in the order it was accepted: what upstream has not seen must not be lost when
+    /// its answer replaces the cached state. A record already sent may be in upstream's answer
+    /// (its confirmation, or a lost one, is pending), so it is left out: an answer may read low
+    /// until the confirmation lands, never high (DESIGN.md §11).
     static func overlayPending(_ state: inout EntitlementsState, key: StateKey, featureId: String?, db: Database) throws {
         try db.iterate(
             """
             SELECT feature_id, value, is_set FROM outbox
-            WHERE customer_id = ? AND resource_id = ? AND status = 'pending' AND kind = 'usage'
+            WHERE customer_id = ? AND resource_id = ? AND status = 'pending' AND kind = 'usage' AND attempted = 0
             ORDER BY seq
             """,
             [.text(key.customerId), .text(key.resourceId ?? "")]
@@ -129,6 +131,22 @@ extension EntitlementStore {
             let feature = row.string(0)
             guard featureId == nil || featureId == feature else { return }
             state.applyUsage(featureId: feature, value: row.double(1), behavior: row.bool(2) ? .set : .delta)
+        }
+    }
+
+    /// Marks `records` as sent at least once, before they go upstream: from then on a fetched
+    /// state may already include them.
+    public func markAttempted(_ records: [OutboxRecord]) throws(StoreError) {
+        do {
+            try connection.sync { db in
+                try db.transaction {
+                    for record in records where record.kind == .usage {
+                        try db.execute("UPDATE outbox SET attempted = 1 WHERE seq = ? AND attempted = 0", [.integer(record.seq)])
+                    }
+                }
+            }
+        } catch {
+            throw StoreError(error)
         }
     }
 

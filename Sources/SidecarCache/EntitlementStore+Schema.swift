@@ -64,5 +64,11 @@ extension EntitlementStore {
                 UNIQUE (kind, idempotency_key)
             );
             """),
+        // Usage is never counted twice (DESIGN.md §11): once a record has been sent, whether
+        // upstream applied it is unknown until it confirms, so a state fetched meanwhile may
+        // already hold it and must not have it added again.
+        Migration(version: 4, name: "outbox send attempts", sql: """
+            ALTER TABLE outbox ADD COLUMN attempted INTEGER NOT NULL DEFAULT 0;
+            """),
     ])
 }

@@ -64,8 +64,14 @@ public final class EntitlementService: Sendable {
     /// deadline. `completion` runs on another queue, never on the caller's thread, with
     /// anything but `.unloaded` or `.missing(.available)`.
     public func resolve(_ key: StateKey, completion: @escaping @Sendable (StateLookup) -> Void) {
+        let asked = now()
         store.load(key) { [self] found in
             let now = self.now()
+            // Synced since this request began: a concurrent miss's flight fetched it for us.
+            if case .state(let cached) = found, engine != nil, cached.syncedAt >= asked {
+                cached.markAccessed(now)
+                return completion(.fetched(cached))
+            }
             switch classify(found, key, now: now) {
             case .missing(.available):
                 fetch(key, completion: completion)

@@ -94,7 +94,12 @@ public final class SyncEngine: Sendable {
             }
             guard first else { return }
             Task {
-                let outcome = await self.perform(key, priority: priority)
+                let outcome: FetchOutcome
+                if priority == .miss, let settled = self.settledMeanwhile(key) {
+                    outcome = settled
+                } else {
+                    outcome = await self.perform(key, priority: priority)
+                }
                 let waiting = self.flights.withLock { $0.removeValue(forKey: key) ?? [] }
                 for waiter in waiting { waiter.resume(returning: outcome) }
             }
@@ -102,6 +107,16 @@ public final class SyncEngine: Sendable {
     }
 
     func isInFlight(_ key: StateKey) -> Bool { flights.withLock { $0[key] != nil } }
+
+    /// What a flight that ended just before this one began left behind: it stores its outcome
+    /// before it leaves `flights`, so a miss that found no flight to join finds the outcome
+    /// here instead of asking upstream a second time (the miss may have spent a while
+    /// reading SQLite first).
+    private func settledMeanwhile(_ key: StateKey) -> FetchOutcome? {
+        if case .state(let cached) = store.lookupInMemory(key) { return .state(cached) }
+        if let since = notFound.lookup(key, at: now()) { return .notFound(at: since) }
+        return nil
+    }
 
     private func perform(_ key: StateKey, priority: CallPriority) async -> FetchOutcome {
         guard permits(priority) else { return .unavailable }

@@ -155,6 +155,13 @@ public final class UsageForwarder: Sendable {
         await gate?.acquire(.background)
         defer { gate?.release() }
         let bodies = batch.map(\.body)
+        do throws(StoreError) {
+            // Before the request leaves: if the answer is lost, the records may still count.
+            try store.markAttempted(batch)
+        } catch {
+            // Nothing was sent; the pass is retried like a transient failure.
+            return .failure(.transport("cannot record the send in the outbox: \(error)"))
+        }
         do {
             guard batch.first?.kind == .usage else {
                 try await client.reportEvents(bodies, deadline: deadline)
