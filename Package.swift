@@ -63,12 +63,12 @@ let package = Package(
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarModel", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
-        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache", "SidecarModel", "SidecarApp"]),
+        .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache", "SidecarModel", "SidecarApp", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarSyncTests",
-            dependencies: ["SidecarSync", "SidecarApp", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SidecarSync", "SidecarApp", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", "SidecarTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP"]),
+        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarAppTests",
             dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarModel", "SidecarTestSupport", "FakeStigg"]

@@ -57,13 +57,16 @@ public final class Application: Sendable {
         return port
     }
 
-    /// Stops accepting, lets in-flight requests finish within the grace period.
+    /// Stops accepting, lets in-flight requests finish, then makes one bounded attempt to
+    /// deliver queued usage: the whole sequence fits in `SIDECAR_SHUTDOWN_GRACE`
+    /// (DESIGN.md §11), and what could not be delivered stays queued on disk.
     public func shutdown() async {
         logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
+        let started = ContinuousClock.now
         await server.shutdown(grace: config.shutdownGrace)
         if let forwarder = usage.forwarder {
-            // One bounded attempt to deliver what is queued; the rest waits on disk.
-            let flushed = await forwarder.stop(flushWithin: min(config.shutdownGrace, Application.flushBudget))
+            let left = config.shutdownGrace - (ContinuousClock.now - started)
+            let flushed = await forwarder.stop(flushWithin: max(.zero, min(left, Application.flushBudget)))
             if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": "\(usage.counts().pending)"]) }
         }
         service.engine?.stop()
@@ -80,7 +83,8 @@ public final class Application: Sendable {
 }
 
 extension Application {
-    /// The most a SIGTERM spends delivering queued usage, inside the shutdown grace.
+    /// The most a SIGTERM spends delivering queued usage, within what the drain left of the
+    /// shutdown grace.
     static let flushBudget: Duration = .seconds(5)
 }
 

@@ -71,20 +71,35 @@ public final class UsageForwarder: Sendable {
     /// Returns whether the queue is empty.
     @discardableResult
     public func stop(flushWithin budget: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + budget
         wake.finish()
         let task = loop.withLock { $0 }
         task?.cancel()
-        await task?.value
-        let deadline = ContinuousClock.now + budget
+        // The loop may be inside a send that ignores cancellation: wait for it only within
+        // the budget, which is the whole of what SIGTERM may spend here (DESIGN.md §11).
+        guard await Self.within(deadline, { await task?.value }) != nil else { return false }
         while ContinuousClock.now < deadline {
             let remaining = deadline - ContinuousClock.now
-            switch await pass(deadline: remaining) {
+            guard let outcome = await Self.within(deadline, { await self.pass(deadline: remaining) }) else { return false }
+            switch outcome {
             case .idle: return true
             case .delivered: continue
             case .retry: return false
             }
         }
         return store.outboxCounts().pending == 0
+    }
+
+    /// `operation`'s result, or nil once `deadline` passes first (the operation goes on in the
+    /// background; whatever it did not finish stays queued on disk).
+    static func within<T: Sendable>(_ deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async -> T) async -> T? {
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { return nil }
+        return await withCheckedContinuation { continuation in
+            let once = CallOnce<T?> { continuation.resume(returning: $0) }
+            once.call(nil, after: remaining)
+            Task { once.call(await operation()) }
+        }
     }
 
     /// Delivers until the queue is empty or a failure asks for a wait.

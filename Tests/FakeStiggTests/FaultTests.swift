@@ -3,6 +3,7 @@ import Foundation
 import SidecarModel
 import SidecarHTTP
 import Testing
+import SidecarTestSupport
 
 @Suite struct FaultTests {
     private let listing = "/api/v1/customers/acme/entitlements"
@@ -168,14 +169,4 @@ import Testing
             #expect(fake.totalCalls == 0)
         }
     }
-}
-
-/// Polls `condition` for up to `seconds`.
-func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }

@@ -4,9 +4,6 @@ import SidecarApp
 import SidecarConfig
 import SidecarTestSupport
 
-/// The repository root, found from this file's path, for the shipped config files.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
 let demoSnapshotPath = repositoryRoot.appendingPathComponent("config/offline-entitlements.json").path
 
 /// A fresh directory under the system temp dir, for one test's database.

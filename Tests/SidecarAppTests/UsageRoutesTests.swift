@@ -2,6 +2,7 @@ import FakeStigg
 import Foundation
 import SidecarApp
 import SidecarTestSupport
+import SidecarTestSupport
 import Testing
 
 @Suite("Usage and events over HTTP")
@@ -124,5 +125,39 @@ struct UsageRoutesTests {
         #expect(refused.header("Retry-After") == "5")
         #expect(try outbox(app)["pending"] as? Int == 2)
         await app.shutdown()
+    }
+}
+
+@Suite("Shutdown")
+struct ShutdownTests {
+    @Test("SIGTERM with a hanging upstream, a request in flight and queued usage ends within the grace; the record stays queued")
+    func withinGrace() async throws {
+        let fake = FakeStigg()
+        fake.seedDemo()
+        try fake.start()
+        let directory = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let app = try makeOnlineApp(upstream: fake.baseURL, dbPath: directory.appendingPathComponent("sidecar.sqlite").path) {
+            $0.shutdownGrace = .milliseconds(1500)
+        }
+        let accepted = try app.post("/api/v1/usage", #"{"usages":[{"customerId":"demo-pro","featureId":"feature-api-calls","value":1,"idempotencyKey":"kept"}]}"#)
+        #expect(accepted.status == 201)
+        _ = fake.inject(.hang)
+        // A read-through that waits on the hanging upstream until its miss deadline (1 s).
+        let port = app.port
+        let inFlight = Task.detached { () -> Int? in
+            guard let client = try? RawClient(port: port) else { return nil }
+            try? client.send("GET /entitlements/check?customerId=demo-free&featureId=feature-api-calls HTTP/1.1\r\nHost: t\r\n\r\n")
+            return (try? client.readResponse())??.status
+        }
+        #expect(await eventually { fake.calls("/api/v1/customers/demo-free") == 1 })
+        let started = ContinuousClock.now
+        await app.shutdown()
+        let took = ContinuousClock.now - started
+        #expect(took < .milliseconds(1500) + .milliseconds(400), "shutdown took \(took), grace 1.5 s")
+        #expect(await inFlight.value == 200, "the request in flight was answered (from fallback)")
+        #expect(app.usage.counts().pending == 1, "what could not be delivered stays queued")
+        fake.clearFaults()
+        await fake.stop()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 @testable import SidecarCache
 @testable import SidecarModel
+@_exported import SidecarTestSupport
 
 // Compact builders for test states, so each table row reads as the rule it checks.
 
@@ -72,6 +73,3 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
 func parse(_ json: String) throws -> JSONValue { try JSONParser.parse(json) }
 
-/// The repository root, found from this file's path, for reading shipped files.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

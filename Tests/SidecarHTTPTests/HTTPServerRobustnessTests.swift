@@ -42,7 +42,7 @@ struct HTTPServerRobustnessTests {
         #expect(try client.waitForClose())
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         #expect(elapsed >= 0.25 && elapsed < 3, "closed after \(elapsed) s")
-        #expect(eventually { server.connectionCount == 0 })
+        #expect(waitUntil { server.connectionCount == 0 })
         await server.shutdown(grace: .seconds(1))
     }
 
@@ -91,7 +91,7 @@ struct HTTPServerRobustnessTests {
         let busy = try RawClient(port: port)
         let idle = try RawClient(port: port)
         try busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(eventually { gate.heldCount == 1 })
+        #expect(waitUntil { gate.heldCount == 1 })
         let finished = Flag()
         server.shutdown(grace: .seconds(10)) { finished.set() }
         #expect(try idle.waitForClose())
@@ -101,7 +101,7 @@ struct HTTPServerRobustnessTests {
         let response = try #require(try busy.readResponse())
         #expect(response.text == "done")
         #expect(response.header("Connection") == "close")
-        #expect(eventually { finished.isSet })
+        #expect(waitUntil { finished.isSet })
     }
 
     @Test("URLSession talks to the server")

@@ -37,7 +37,7 @@ struct HTTPServerTests {
         let server = try makeServer(gate: gate)
         let client = try RawClient(port: server.port)
         try client.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\nGET /n/2 HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(eventually { gate.heldCount == 1 })
+        #expect(waitUntil { gate.heldCount == 1 })
         gate.release(HTTPResponse(body: Array("first".utf8)))
         #expect(try client.readResponse()?.text == "first")
         #expect(try client.readResponse()?.text == "{\"n\":\"2\"}")

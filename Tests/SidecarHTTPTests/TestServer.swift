@@ -18,15 +18,6 @@ final class Gate: Sendable {
     }
 }
 
-/// Waits for a condition by polling it briefly; fails the wait after `seconds`.
-func eventually(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
-    while DispatchTime.now().uptimeNanoseconds < deadline {
-        if condition() { return true }
-        usleep(1000)
-    }
-    return condition()
-}
 
 /// A started server on an ephemeral port with test routes.
 func makeServer(

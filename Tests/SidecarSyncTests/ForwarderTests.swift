@@ -8,6 +8,7 @@ import SidecarModel
 import SidecarSync
 @testable import SidecarApp
 import SidecarUpstream
+import SidecarTestSupport
 
 /// A usage service over the harness's store, sharing its engine's rate cap, with backoff
 /// shrunk to milliseconds so retries happen within a test.

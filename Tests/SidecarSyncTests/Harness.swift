@@ -6,6 +6,7 @@ import SidecarCache
 import SidecarModel
 import SidecarSync
 import SidecarUpstream
+import SidecarTestSupport
 @testable import SidecarApp
 
 /// Time that moves only when a test says so.
@@ -117,15 +118,4 @@ func makeHarness(
     return Harness(
         fake: fake, clock: clock, store: store, engine: engine, service: service,
         answers: EntitlementAnswers(service: service, fallback: fallback), directory: directory)
-}
-
-/// Polls `condition` until it holds or `timeout` passes: for effects that finish in the
-/// background, without a fixed sleep.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import SidecarTestSupport
 import FakeStigg
 import SidecarCache
 import SidecarModel

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SidecarTestSupport
 import FakeStigg
 import SidecarCache
 import SidecarModel

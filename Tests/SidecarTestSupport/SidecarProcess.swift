@@ -14,8 +14,7 @@ public final class SidecarProcess: Sendable {
             .appendingPathComponent("entitlement-sidecar")
     }
 
-    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    public static let repositoryRoot = SidecarTestSupport.repositoryRoot
 
     public init(arguments: [String] = [], environment: [String: String] = [:], timeoutSeconds: Double = 15) throws {
         let process = Process()
