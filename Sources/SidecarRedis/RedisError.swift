@@ -16,8 +16,11 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     case serverError(String)
     /// `AUTH` was refused (wrong password, unknown user, or no password configured).
     case authFailed(String)
-    /// The connection dropped, or is down and waiting to reconnect.
+    /// The connection dropped while the command was in flight.
     case disconnected(String)
+    /// The client is waiting to reconnect, so the command was not sent; `lastError` is why
+    /// the last connection broke or the last attempt failed.
+    indirect case notConnected(lastError: RedisError)
     /// The reply had a valid RESP shape that the command's convenience method did not expect.
     case unexpectedReply(String)
     /// A setting (such as a Redis URL) is malformed.
@@ -34,17 +37,16 @@ public enum RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         case .serverError(let message): "server error: \(message)"
         case .authFailed(let message): "authentication failed: \(message)"
         case .disconnected(let why): "disconnected: \(why)"
+        case .notConnected(let lastError): "not connected (waiting to reconnect after: \(lastError))"
         case .unexpectedReply(let what): "unexpected reply: \(what)"
         case .invalidConfiguration(let what): "invalid Redis configuration: \(what)"
         case .closed: "client closed"
         }
     }
 
-    /// Whether the error came with the connection being dropped (as opposed to a reply).
-    public var brokeConnection: Bool {
-        switch self {
-        case .serverError, .unexpectedReply, .invalidConfiguration: false
-        default: true
-        }
+    /// The error behind a `.notConnected` refusal; the error itself otherwise.
+    public var cause: RedisError {
+        if case .notConnected(let lastError) = self { return lastError.cause }
+        return self
     }
 }

@@ -102,7 +102,7 @@ extension RedisLoop {
                 continue
             }
             // A write above broke the connection; what is left fails with it.
-            let error = core.shared.withLock { $0.refusal } ?? .disconnected("not connected")
+            let error = core.shared.withLock { $0.refusal } ?? .notConnected(lastError: .disconnected("connection lost"))
             for rest in queued[index...] {
                 rest.completion(Array(repeating: .failure(error), count: rest.replies))
             }
@@ -124,7 +124,7 @@ extension RedisLoop {
         phase = .backoff(until: now + UInt64(max(0, nanoseconds(delay))))
         // Publish the refusal before completing anything, so a completion that sends again
         // is refused at once instead of queueing behind a dead connection.
-        core.shared.withLock { $0.refusal = .disconnected("waiting to reconnect after: \(error)") }
+        core.shared.withLock { $0.refusal = .notConnected(lastError: error) }
         core.updateStatus { status in
             status.state = .disconnected
             status.lastError = error

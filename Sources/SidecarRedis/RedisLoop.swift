@@ -59,21 +59,25 @@ final class RedisLoop {
                 return
             }
             var now = monotonicNanoseconds()
+            for submission in submissions { accept(submission, now: now) }
             if case .backoff(let until) = phase, now >= until { startConnecting(now: now) }
-            for submission in submissions { accept(submission) }
             now = monotonicNanoseconds()
             expire(now: now)
             waitForEvents(timeoutMilliseconds: pollTimeout(now: now))
         }
     }
 
-    private func accept(_ submission: Submission) {
+    private func accept(_ submission: Submission, now: UInt64) {
         switch phase {
         case .connected: write(submission)
         case .connecting, .handshaking: waiting.append(submission)
+        case .backoff(let until) where until <= now:
+            // A connect starts right after this: the command waits for it (and, if it
+            // fails, gets the real reason rather than a refusal).
+            waiting.append(submission)
         case .backoff:
             // The refusal was published after these were queued.
-            let error = core.shared.withLock { $0.refusal } ?? .disconnected("not connected")
+            let error = core.shared.withLock { $0.refusal } ?? .notConnected(lastError: .disconnected("connection lost"))
             submission.completion(Array(repeating: .failure(error), count: submission.replies))
         }
     }
