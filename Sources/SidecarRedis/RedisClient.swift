@@ -12,7 +12,8 @@ import Synchronization
 /// wrong command); the client then reconnects with backoff, and while it waits commands fail
 /// at once with `.disconnected` instead of queueing.
 ///
-/// Completions run on the client's thread and must not block.
+/// Completions run on the client's thread (or, for a command refused at once, on the
+/// caller's) and must not block.
 public final class RedisClient: Sendable {
     public typealias Completion = @Sendable (Result<RESPValue, RedisError>) -> Void
     public typealias BatchCompletion = @Sendable ([Result<RESPValue, RedisError>]) -> Void

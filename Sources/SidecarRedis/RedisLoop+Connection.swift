@@ -119,8 +119,8 @@ extension RedisLoop {
         }
         output.removeAll()
         outputSent = 0
-        let failures = core.shared.withLock { $0.status.consecutiveFailures }
-        let delay = configuration.backoff.delay(attempt: failures, random: configuration.random())
+        let delay = configuration.backoff.delay(attempt: consecutiveFailures, random: configuration.random())
+        consecutiveFailures += 1
         phase = .backoff(until: now + UInt64(max(0, nanoseconds(delay))))
         // Publish the refusal before completing anything, so a completion that sends again
         // is refused at once instead of queueing behind a dead connection.
@@ -130,7 +130,7 @@ extension RedisLoop {
             status.lastError = error
             status.lastErrorAt = wallClockSeconds()
             status.connectedSince = nil
-            status.consecutiveFailures += 1
+            status.consecutiveFailures = consecutiveFailures
         }
         let pending = inFlight[inFlightHead...]
         inFlight = []

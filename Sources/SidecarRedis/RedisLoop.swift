@@ -38,6 +38,8 @@ final class RedisLoop {
     var waiting: [Submission] = []
     /// Handshake steps in the order sent, to tell which one failed.
     var handshakeSteps: [String] = []
+    /// Mirrors `status.consecutiveFailures`, so a reply needs no lock to check it.
+    var consecutiveFailures = 0
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     init(core: RedisClientCore) {
@@ -228,7 +230,8 @@ final class RedisLoop {
             inFlightHead = 0
         }
         if let submission = done.submission {
-            if core.shared.withLock({ $0.status.consecutiveFailures }) != 0 {
+            if consecutiveFailures != 0 {
+                consecutiveFailures = 0
                 core.updateStatus { $0.consecutiveFailures = 0 }
             }
             submission.completion(done.results)
