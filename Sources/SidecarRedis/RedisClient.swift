@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// Every failure is a value (`RedisError`). A command unanswered after `commandTimeout` fails
 /// with `.timeout` and the connection is closed (a late reply would otherwise answer the
-/// wrong command); the client then reconnects with backoff, and while it waits commands fail
-/// at once with `.disconnected` instead of queueing.
+/// wrong command); the client then reconnects with backoff, and until a reconnect has
+/// succeeded commands fail at once with `.notConnected` instead of queueing. Only commands
+/// sent during the very first connect wait for it (within their timeout).
 ///
 /// Completions run on the client's thread (or, for a command refused at once, on the
 /// caller's) and must not block.

@@ -1,11 +1,12 @@
 /// What `/status` and `/metrics` need to know about the connection.
 public struct RedisClientStatus: Sendable, Hashable {
     public enum State: String, Sendable {
-        /// Connecting or in the handshake; commands sent now wait (within their timeout).
+        /// Connecting or in the handshake; commands sent now wait (within their timeout) on
+        /// the first connect, and are refused on a reconnect.
         case connecting
         /// Handshake done; commands go straight out.
         case connected
-        /// Down and waiting to reconnect; commands fail at once with `.disconnected`.
+        /// Down and waiting to reconnect; commands fail at once with `.notConnected`.
         case disconnected
         /// `shutdown()` was called.
         case closed

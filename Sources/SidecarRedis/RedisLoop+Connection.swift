@@ -5,7 +5,7 @@ import Glibc
 extension RedisLoop {
     func startConnecting(now: UInt64) {
         core.updateStatus { $0.state = .connecting }
-        core.shared.withLock { $0.refusal = nil }
+        // After a failure the refusal stays until the handshake succeeds (see `accept`).
         switch RedisSocket.resolve(configuration.endpoint) {
         case .failure(let error): breakConnection(error)
         case .success(let addresses):
@@ -89,6 +89,7 @@ extension RedisLoop {
             return
         }
         phase = .connected
+        core.shared.withLock { $0.refusal = nil }
         core.updateStatus { status in
             status.state = .connected
             status.connectedSince = wallClockSeconds()

@@ -71,14 +71,17 @@ final class RedisLoop {
 
     private func accept(_ submission: Submission, now: UInt64) {
         switch phase {
-        case .connected: write(submission)
-        case .connecting, .handshaking: waiting.append(submission)
-        case .backoff(let until) where until <= now:
-            // A connect starts right after this: the command waits for it (and, if it
-            // fails, gets the real reason rather than a refusal).
+        case .connected:
+            write(submission)
+        case .connecting where consecutiveFailures == 0, .handshaking where consecutiveFailures == 0,
+            .backoff(until: ...now) where consecutiveFailures == 0:
+            // The first connect: the command waits for it (within its timeout) and, if the
+            // connect fails, gets the real reason.
             waiting.append(submission)
-        case .backoff:
-            // The refusal was published after these were queued.
+        default:
+            // Reconnecting after a failure: refused at once rather than each caller paying
+            // its timeout against a server that just failed. (Normally refused in `submit`;
+            // these were queued before the refusal was published.)
             let error = core.shared.withLock { $0.refusal } ?? .notConnected(lastError: .disconnected("connection lost"))
             submission.completion(Array(repeating: .failure(error), count: submission.replies))
         }

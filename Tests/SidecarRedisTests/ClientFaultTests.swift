@@ -38,6 +38,29 @@ import Synchronization
         #expect(client.status.connects >= 2)
     }
 
+    @Test func afterATimeoutCommandsAreRefusedAtOnceUntilReconnected() async throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let client = RedisClient(configuration: .local(server))
+        defer { client.shutdown() }
+        #expect(await eventually { await client.send(["PING"]) == .success(.simpleString("PONG")) })
+        server.pause()
+        defer { server.resume() }
+        #expect(await client.send(["GET", "k"]).error == .timeout("GET unanswered after 50 ms"))
+        // The server still accepts connections (the kernel does) but answers nothing: callers
+        // are not made to wait 50 ms each while the client tries again.
+        for _ in 0..<5 {
+            let (result, took) = await elapsed { await client.send(["GET", "k"]) }
+            guard case .notConnected = result.error else {
+                Issue.record("expected a refusal, got \(result)")
+                return
+            }
+            #expect(took < .milliseconds(50))
+        }
+        server.resume()
+        #expect(await eventually { await client.send(["PING"]) == .success(.simpleString("PONG")) })
+    }
+
     @Test func everyCommandInFlightFailsWhenOneTimesOut() async throws {
         let server = try RedisServer()
         defer { server.stop() }
