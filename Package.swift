@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layering (DESIGN.md §2): arrows only point down. SidecarHTTP, SidecarSQLite and SidecarModel
-// are leaves; scripts/check-imports fails the tests when an import breaks the layering.
+// Layering (DESIGN.md §2): arrows only point down. SidecarHTTP, SidecarSQLite, SidecarModel and
+// SidecarRedis are leaves; scripts/check-imports fails the tests when an import breaks the layering.
 // Linux only: the event loop is epoll and the shims are Glibc's, so no Apple platform is declared.
 let package = Package(
     name: "entitlement-sidecar",
@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "CSidecarShims"),
         .target(name: "SidecarHTTP", dependencies: ["CSidecarShims"]),
         .target(name: "SidecarModel"),
+        // Our own Redis client (RESP2): no Swift Redis client is on the package mirror.
+        .target(name: "SidecarRedis"),
         .target(name: "SidecarCache", dependencies: ["SidecarModel", "SidecarSQLite"]),
         .target(name: "SidecarConfig"),
         .target(name: "SidecarUpstream", dependencies: ["SidecarModel"]),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarModel", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
+        .testTarget(name: "SidecarRedisTests", dependencies: ["SidecarRedis", "SidecarTestSupport"]),
         .testTarget(name: "SidecarCacheTests", dependencies: ["SidecarCache", "SidecarModel", "SidecarApp", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarSyncTests",

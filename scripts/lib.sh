@@ -21,6 +21,11 @@ ensure_build_deps() {
     apt_install libsqlite3-dev pkg-config
 }
 
+ensure_redis() {
+    # The SidecarRedis tests start their own redis-server (Debian's) on a free loopback port.
+    apt_install redis-server
+}
+
 ensure_python_venv() {
     # .venv-sdk (kept between runs, git-ignored): the official Stigg SDK for the compatibility
     # check, and prometheus_client, the real Prometheus text parser the /metrics test uses.

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_build_deps
 apt_install curl
+ensure_redis
 # Python with prometheus_client for the /metrics test, and the Stigg SDK for the check below.
 ensure_python_venv
 # The module layering of DESIGN.md §2: no import that the design does not allow.

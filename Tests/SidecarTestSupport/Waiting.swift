@@ -2,13 +2,13 @@ import Foundation
 
 /// Polls `condition` until it holds or `timeout` passes: for effects that finish in the
 /// background, without a fixed sleep.
-public func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+public func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if condition() { return true }
+        if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(5))
     }
-    return condition()
+    return await condition()
 }
 
 /// `eventually` for synchronous tests that drive blocking sockets on their own thread.
