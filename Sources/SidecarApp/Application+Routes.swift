@@ -15,10 +15,8 @@ extension Application {
             .now(.json(.ok, StatusReport(service: service, usage: usage, startedAt: startedAt, now: service.now()).json()))
         }
         router.get("/metrics") { _ in
-            let snapshot = SidecarMetrics.Snapshot(
-                cacheStates: service.cacheStatus.states, lastSyncAt: service.upstreamStatus.lastSuccessAt,
-                now: service.now(), outbox: usage.counts())
-            return .now(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metrics.render(snapshot)))
+            .now(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                              body: metrics.render(SidecarMetrics.Snapshot(service: service, usage: usage))))
         }
         addEntitlementRoutes(to: &router, service: service, metrics: metrics)
         addUsageRoutes(to: &router, usage: usage)

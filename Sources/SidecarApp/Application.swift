@@ -26,7 +26,7 @@ public final class Application: Sendable {
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
-        let requestMetrics = RequestMetrics(routes: router.patterns, metrics: metrics)
+        let requestMetrics = RequestMetrics(routes: router.patterns)
         metrics.requests.withLock { $0 = requestMetrics }
         let handler = Application.instrument(
             router, metrics: requestMetrics,
@@ -47,7 +47,7 @@ public final class Application: Sendable {
         usage.forwarder?.start()
         let port = try server.start()
         if config.listenTCP {
-            logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
+            logger.info("listening", metadata: ["host": "\(config.host)", "port": .stringConvertible(port)])
         }
         if let path = config.unixSocket {
             logger.info("listening", metadata: ["unixSocket": "\(path)"])
@@ -62,7 +62,7 @@ public final class Application: Sendable {
         if let forwarder = usage.forwarder {
             // One bounded attempt to deliver what is queued; the rest waits on disk.
             let flushed = await forwarder.stop(flushWithin: min(config.shutdownGrace, Application.flushBudget))
-            if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": "\(usage.counts().pending)"]) }
+            if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": .stringConvertible(usage.counts().pending)]) }
         }
         service.engine?.stop()
         logger.info("stopped")
