@@ -85,8 +85,8 @@ extension SyncEngine {
         return true
     }
 
-    /// Fetches the customers of `ids` that are neither cached nor known not to exist, 100 at a
-    /// time (the rate cap paces them), logging every 10 %. Returns false when upstream failed.
+    /// Fetches the customers of `ids` that are neither cached nor known not to exist, a chunk at
+    /// a time (the rate cap paces them), logging every 10 %. Returns false when upstream failed.
     private func warmWithProgress(_ ids: [String]) async -> Bool {
         let now = self.now()
         let missing = ids.map { StateKey(customerId: $0) }.filter { key in
@@ -102,17 +102,21 @@ extension SyncEngine {
             ])
         }
         var done = 0
-        var nextReport = 1
+        var reportedTenths = 0
         var succeeded = true
-        for start in stride(from: 0, to: missing.count, by: 100) {
+        // A tenth of the work per chunk (at most 100, like a listing page), so each chunk ends
+        // on a 10 % step when the total allows it.
+        let chunkSize = max(1, min(100, missing.count / 10))
+        for start in stride(from: 0, to: missing.count, by: chunkSize) {
             guard !stopped.load(ordering: .relaxed) else { return false }
-            let chunk = Array(missing[start..<min(missing.count, start + 100)])
+            let chunk = Array(missing[start..<min(missing.count, start + chunkSize)])
             let ok = await warm(chunk)
             done += chunk.count
             setProgress { $0.done = done }
-            while nextReport <= 10, done * 10 >= missing.count * nextReport {
+            let tenths = done * 10 / missing.count
+            if tenths > reportedTenths {
                 reportProgress(done: done, total: missing.count, elapsed: clock.now - started)
-                nextReport += 1
+                reportedTenths = tenths
             }
             // Stop at the first chunk that failed: the circuit and backoff decide when to retry.
             guard ok else { succeeded = false; break }
