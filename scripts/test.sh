@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift suites, the official Stigg Python SDK against the sidecar, and
+# Runs every test: the Swift suites, the official Stigg Python SDK against the sidecar,
+# schemathesis against docs/openapi.yaml, the documented commands, the client examples, and
 # the outbox crash test.
 # Installs what is missing first (Debian).
 set -euo pipefail
@@ -7,7 +8,10 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_build_deps
 apt_install curl
-# Python with prometheus_client for the /metrics test, and the Stigg SDK for the check below.
+# promtool checks /metrics and config/prometheus (PromtoolTests).
+ensure_promtool
+# Python with prometheus_client for the /metrics test, the Stigg SDK for the check below and
+# schemathesis for the OpenAPI check.
 ensure_python_venv
 swift build --build-tests
 # Serially: many suites drive real sockets with blocking reads, and on a 2-core machine Swift
@@ -16,6 +20,8 @@ swift build --build-tests
 # instead of the code. 264 tests take about 26 s this way.
 swift test --no-parallel "$@"
 scripts/sdk-compat-test.sh
+# docs/openapi.yaml against a live offline sidecar: no 5xx, every response conforms.
+scripts/check-openapi
 # kill -9 during usage intake and forwarding, 20 cycles (about 40 s): nothing acknowledged is
 # lost or counted twice upstream.
 scripts/crash-test 20
