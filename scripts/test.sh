@@ -22,6 +22,8 @@ swift test --no-parallel "$@"
 scripts/sdk-compat-test.sh
 # docs/openapi.yaml against a live offline sidecar: no 5xx, every response conforms.
 scripts/check-openapi
+# docs/examples (the official Python SDK and plain-HTTP Node) against a live offline sidecar.
+scripts/check-examples
 # kill -9 during usage intake and forwarding, 20 cycles (about 40 s): nothing acknowledged is
 # lost or counted twice upstream.
 scripts/crash-test 20
