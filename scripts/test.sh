@@ -24,6 +24,8 @@ scripts/sdk-compat-test.sh
 scripts/check-openapi
 # docs/examples (the official Python SDK and plain-HTTP Node) against a live offline sidecar.
 scripts/check-examples
+# The shell commands of README.md and docs/*.md, run against live servers (or skipped, with why).
+scripts/check-docs
 # kill -9 during usage intake and forwarding, 20 cycles (about 40 s): nothing acknowledged is
 # lost or counted twice upstream.
 scripts/crash-test 20
