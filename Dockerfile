@@ -43,7 +43,8 @@ ENV SIDECAR_HOST=0.0.0.0 \
 # The SQLite cache and usage outbox: keep it across restarts so the sidecar starts warm and
 # queued usage is delivered.
 VOLUME /var/lib/entitlement-sidecar
-USER sidecar
+# Numeric, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
+USER 10001:10001
 EXPOSE 8787
 # `health` asks /readyz on loopback (SIDECAR_HOST=0.0.0.0 is asked on 127.0.0.1): exit 0 when
 # ready or degraded (answers come from real data), 1 otherwise. No curl in the image.

@@ -28,9 +28,22 @@ ensure_redis() {
 
 ensure_python_venv() {
     # .venv-sdk (kept between runs, git-ignored): the official Stigg SDK for the compatibility
-    # check, and prometheus_client, the real Prometheus text parser the /metrics test uses.
+    # check and docs/examples, prometheus_client, the real Prometheus text parser the /metrics
+    # test uses, and schemathesis, which checks the sidecar against docs/openapi.yaml.
     if [ ! -x .venv-sdk/bin/python ]; then
         python3 -m venv .venv-sdk || { apt_install python3-venv; python3 -m venv .venv-sdk; }
     fi
-    .venv-sdk/bin/pip install --quiet --disable-pip-version-check --upgrade --pre stigg prometheus_client
+    .venv-sdk/bin/pip install --quiet --disable-pip-version-check --upgrade --pre stigg prometheus_client schemathesis
+}
+
+ensure_promtool() {
+    # promtool (Debian's prometheus package) checks /metrics and config/prometheus. Without the
+    # recommended node exporter and its collectors: only the tool is needed.
+    if ! command -v promtool >/dev/null; then
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        echo "installing: prometheus (for promtool)" >&2
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    fi
 }

@@ -36,8 +36,8 @@ extension Application {
         metrics.record(route: route, status: status, nanoseconds: elapsed)
         // The path only: query strings are the caller's data, and one line stays short.
         accessLog?.info("request", metadata: [
-            "method": "\(request.method)", "path": "\(request.path)", "status": "\(status)",
-            "durationMs": "\(Double(elapsed / 1000) / 1000)",
+            "method": "\(request.method)", "path": "\(request.path)", "status": .stringConvertible(status),
+            "durationMs": .stringConvertible(Double(elapsed / 1000) / 1000),
         ])
     }
 }

@@ -20,11 +20,15 @@ extension Application {
                 }
             }
         }
+        // The oldest sync time asks SQLite: answered from the store's queue, like /status.
         router.get("/metrics") { _ in
-            let snapshot = SidecarMetrics.Snapshot(
-                cacheStates: service.cachedStates, lastSyncAt: service.upstreamStatus.lastSuccessAt,
-                now: service.now(), outbox: usage.counts())
-            return .now(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metrics.render(snapshot)))
+            .later { respond in
+                service.cacheStatus { cache in
+                    respond(HTTPResponse(
+                        status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                        body: metrics.render(SidecarMetrics.Snapshot(service: service, usage: usage, cache: cache))))
+                }
+            }
         }
         addEntitlementRoutes(to: &router, answers: answers, metrics: metrics)
         addUsageRoutes(to: &router, usage: usage)

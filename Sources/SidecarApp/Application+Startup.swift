@@ -36,14 +36,14 @@ extension Application {
             }
             let loadedAt = now()
             try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
-            logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": "\(snapshot.entries.count)"])
+            logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": .stringConvertible(snapshot.entries.count)])
             let service = EntitlementService(store: store, mode: .offline(loadedAt: loadedAt), policy: policy, now: now)
             return (EntitlementAnswers(service: service, fallback: fallback), UsageService(offlineStore: store, now: now))
         }
         // Demo states must never answer for real customers.
         try store.removeAll(origin: .offline)
         let persisted = try store.loadLazily(origin: .upstream)
-        logger.info("online mode", metadata: ["cachedStates": "\(persisted)", "upstream": "\(config.stiggBaseURL)"])
+        logger.info("online mode", metadata: ["cachedStates": .stringConvertible(persisted), "upstream": "\(config.stiggBaseURL)"])
         guard let baseURL = URL(string: config.stiggBaseURL) else {
             throw ConfigError(key: "STIGG_BASE_URL", value: config.stiggBaseURL, expected: "an http:// or https:// URL")
         }
@@ -61,7 +61,7 @@ extension Application {
         tuning.forwarder(&forwarding)
         let usage = UsageService(store: store, client: client, engine: engine, settings: forwarding, logger: logger, now: now)
         if case let pending = store.outboxCounts().pending, pending > 0 {
-            logger.info("usage records queued from the last run", metadata: ["pending": "\(pending)"])
+            logger.info("usage records queued from the last run", metadata: ["pending": .stringConvertible(pending)])
         }
         let service = EntitlementService(store: store, mode: .online(engine), policy: policy, now: now)
         return (EntitlementAnswers(service: service, fallback: fallback), usage)

@@ -28,7 +28,7 @@ public final class Application: Sendable {
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
-        let requestMetrics = RequestMetrics(routes: router.patterns, metrics: metrics)
+        let requestMetrics = RequestMetrics(routes: router.patterns)
         metrics.requests.withLock { $0 = requestMetrics }
         let handler = Application.instrument(
             router, metrics: requestMetrics,
@@ -49,7 +49,7 @@ public final class Application: Sendable {
         usage.forwarder?.start()
         let port = try server.start()
         if config.listenTCP {
-            logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)"])
+            logger.info("listening", metadata: ["host": "\(config.host)", "port": .stringConvertible(port)])
         }
         if let path = config.unixSocket {
             logger.info("listening", metadata: ["unixSocket": "\(path)"])
@@ -67,7 +67,7 @@ public final class Application: Sendable {
         if let forwarder = usage.forwarder {
             let left = config.shutdownGrace - (ContinuousClock.now - started)
             let flushed = await forwarder.stop(flushWithin: max(.zero, min(left, Application.flushBudget)))
-            if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": "\(usage.counts().pending)"]) }
+            if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": .stringConvertible(usage.counts().pending)]) }
         }
         service.engine?.stop()
         logger.info("stopped")

@@ -5,8 +5,11 @@ import SidecarModel
 import SidecarConfig
 
 /// Logs one JSON object per line (`SIDECAR_LOG_FORMAT=json`), for log shippers:
-/// `{"time":"…","level":"info","label":"…","message":"…", "<metadata key>":"<value>", …}`.
-/// Each line goes out in one `write(2)`, so lines from different threads never interleave.
+/// `{"time":"…","level":"info","label":"…","message":"…","port":8787,"forwarding":true, …}`.
+/// Metadata keeps its type: a value logged as `.stringConvertible(8787)` is the number 8787,
+/// a `Bool` is `true`/`false`, dictionaries and arrays nest; `.string` stays a string (ids
+/// such as `"007"` must not turn into numbers). Each line goes out in one `write(2)`, so
+/// lines from different threads never interleave.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
@@ -46,10 +49,44 @@ public struct JSONLogHandler: LogHandler {
             writer.raw(",")
             writer.string(key)
             writer.raw(":")
-            writer.string(merged[key]!.description)
+            Self.writeValue(merged[key]!, into: &writer)
         }
         writer.raw("}\n")
         output(writer.bytes)
+    }
+}
+
+extension JSONLogHandler {
+    static func writeValue(_ value: Logger.Metadata.Value, into writer: inout JSONWriter) {
+        switch value {
+        case .string(let string):
+            writer.string(string)
+        case .stringConvertible(let convertible):
+            switch convertible {
+            case let bool as Bool: writer.bool(bool)
+            case let integer as any BinaryInteger:
+                if let exact = Int64(exactly: integer) { writer.integer(exact) } else { writer.string(convertible.description) }
+            case let double as Double where double.isFinite: writer.number(double)
+            case let float as Float where float.isFinite: writer.number(Double(float))
+            default: writer.string(convertible.description)
+            }
+        case .dictionary(let dictionary):
+            writer.raw("{")
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.string(key)
+                writer.raw(":")
+                writeValue(dictionary[key]!, into: &writer)
+            }
+            writer.raw("}")
+        case .array(let array):
+            writer.raw("[")
+            for (index, element) in array.enumerated() {
+                if index > 0 { writer.raw(",") }
+                writeValue(element, into: &writer)
+            }
+            writer.raw("]")
+        }
     }
 }
 

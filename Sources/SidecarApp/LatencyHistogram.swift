@@ -11,6 +11,8 @@ final class LatencyHistogram: Sendable {
         50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
         25_000_000, 100_000_000, 250_000_000, 1_000_000_000, 2_500_000_000,
     ]
+    /// The `le` label of each bound, made once rather than per scrape.
+    private static let boundLabels = bounds.map { PrometheusText.format(Double($0) / 1e9) }
 
     /// Per bucket (not cumulative), plus one past the last bound.
     private let buckets: [ManagedAtomic<Int>]
@@ -29,17 +31,19 @@ final class LatencyHistogram: Sendable {
         count.wrappingIncrement(ordering: .relaxed)
     }
 
-    /// `name_bucket{labels,le=...}` lines (cumulative), then `_sum` and `_count`.
-    func render(name: String, labels: String, into out: inout String) {
+    /// `name_bucket{route=...,le=...}` lines (cumulative), then `_sum` and `_count`; nothing
+    /// for a route no request has taken yet.
+    func render(name: String, route: String, into out: inout PrometheusText) {
+        guard count.load(ordering: .relaxed) > 0 else { return }
         var cumulative = 0
-        for (index, bound) in Self.bounds.enumerated() {
+        for (index, le) in Self.boundLabels.enumerated() {
             cumulative += buckets[index].load(ordering: .relaxed)
-            out += "\(name)_bucket{\(labels),le=\"\(Double(bound) / 1e9)\"} \(cumulative)\n"
+            out.sample("\(name)_bucket", cumulative, labels: ["route": route, "le": le])
         }
         cumulative += buckets[Self.bounds.count].load(ordering: .relaxed)
-        out += "\(name)_bucket{\(labels),le=\"+Inf\"} \(cumulative)\n"
-        out += "\(name)_sum{\(labels)} \(Double(sumNanoseconds.load(ordering: .relaxed)) / 1e9)\n"
+        out.sample("\(name)_bucket", cumulative, labels: ["route": route, "le": "+Inf"])
+        out.sample("\(name)_sum", Double(sumNanoseconds.load(ordering: .relaxed)) / 1e9, labels: ["route": route])
         // The buckets were read one by one while requests went on; keep _count consistent.
-        out += "\(name)_count{\(labels)} \(cumulative)\n"
+        out.sample("\(name)_count", cumulative, labels: ["route": route])
     }
 }

@@ -67,7 +67,28 @@ struct StatusReport {
         writer.string(delivery.lastError)
         writer.raw(#","nextAttemptAt":"#)
         writer.string(delivery.nextAttemptAt.map(Timestamp.formatRFC3339))
-        writer.raw("}}")
+        writer.raw("}")
+        writePreload(into: &writer)
+        writer.raw("}")
         return writer.bytes
+    }
+}
+
+extension StatusReport {
+    /// `"preload":{"done","total","startedAt","finishedAt"}` for the current or last run;
+    /// null when no preload is configured (or offline). `total` is null while `all` lists.
+    func writePreload(into writer: inout JSONWriter) {
+        writer.raw(#","preload":"#)
+        guard let engine = service.engine, engine.settings.preload != .none else { return writer.null() }
+        let progress = engine.preloadProgress
+        writer.raw(#"{"done":"#)
+        writer.integer(progress?.done ?? 0)
+        writer.raw(#","total":"#)
+        if let total = progress?.total { writer.integer(total) } else { writer.null() }
+        writer.raw(#","startedAt":"#)
+        writer.string(progress.map { Timestamp.formatRFC3339($0.startedAt) })
+        writer.raw(#","finishedAt":"#)
+        writer.string(progress?.finishedAt.map(Timestamp.formatRFC3339))
+        writer.raw("}")
     }
 }

@@ -42,6 +42,8 @@ public final class SyncEngine: Sendable {
         var poll: DispatchSourceTimer?
         var lastPreloadAt: Date?
         var preloading = false
+        /// The current or last preload run, for `/status`; nil until one starts.
+        var preloadProgress: PreloadProgress?
         var refreshing = false
     }
 

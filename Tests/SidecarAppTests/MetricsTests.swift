@@ -58,7 +58,11 @@ struct MetricsTests {
         #expect((value("sidecar_upstream_requests_total", ["outcome": "success"]) ?? 0) >= 2)  // probe + fetch
         #expect((value("sidecar_upstream_request_duration_seconds_count") ?? 0) >= 2)
         #expect(value("sidecar_cache_states") == 1)
-        #expect((value("sidecar_seconds_since_last_sync") ?? -1) >= 0)
+        let lastSync = try #require(value("sidecar_last_sync_timestamp_seconds"))
+        #expect(abs(lastSync - Date().timeIntervalSince1970) < 60)
+        #expect(value("sidecar_readiness_status", ["status": "ready"]) == 1)
+        #expect(value("sidecar_build_info") == 1)
+        #expect((value("process_resident_memory_bytes") ?? 0) > 1_000_000)
         #expect(value("sidecar_outbox_pending") == 0)
         #expect(value("sidecar_outbox_dead_letters") == 0)
         await app.shutdown()
@@ -101,7 +105,7 @@ struct MetricsTests {
             if enabled {
                 #expect(requestLines.count == 1)
                 let line = try #require(requestLines.first)
-                #expect(line.contains(#""path":"/entitlements/check""#) && line.contains(#""status":"200""#) && line.contains(#""method":"GET""#))
+                #expect(line.contains(#""path":"/entitlements/check""#) && line.contains(#""status":200"#) && line.contains(#""method":"GET""#))
                 #expect(!line.contains("customerSecret"))
                 #expect(line.hasSuffix("}\n"))
                 #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any])
@@ -124,5 +128,29 @@ struct MetricsTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
         #expect(object["level"] == "warning" && object["label"] == "sidecar" && object["message"] == "upstream \"failed\"\nagain")
         #expect(object["error"] == "timeout" && object["instance"] == "a" && object["time"] != nil)
+    }
+
+    @Test("JSON log values keep their type: numbers, booleans, nested objects and arrays; strings stay strings")
+    func jsonTypedValues() throws {
+        let lines = Mutex<[String]>([])
+        let logger = Logger(label: "sidecar") { _ in
+            JSONLogHandler(label: "sidecar") { bytes in lines.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } }
+        }
+        logger.info("typed", metadata: [
+            "port": .stringConvertible(8787), "ratio": .stringConvertible(0.25), "on": .stringConvertible(true),
+            "id": "007", "nested": ["count": .stringConvertible(3)], "list": [.stringConvertible(1), "a"],
+            "nan": .stringConvertible(Double.nan), "big": .stringConvertible(UInt64.max),
+        ])
+        let line = try #require(lines.withLock { $0.first })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["port"] as? Int == 8787 && !(object["port"] is String))
+        #expect(object["ratio"] as? Double == 0.25)
+        #expect(object["on"] as? Bool == true && line.contains(#""on":true"#))
+        #expect(object["id"] as? String == "007")
+        #expect((object["nested"] as? [String: Any])?["count"] as? Int == 3)
+        #expect((object["list"] as? [Any])?.count == 2)
+        // JSON has no NaN, and UInt64.max does not fit an exact JSON integer everywhere: strings.
+        #expect(object["nan"] as? String == "nan")
+        #expect(object["big"] as? String == String(UInt64.max))
     }
 }
