@@ -21,7 +21,7 @@ public final class Application: Sendable {
         let metrics = SidecarMetrics()
         (service, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
         let router = Application.makeRouter(config: config, service: service, usage: usage, metrics: metrics, startedAt: startedAt)
-        var settings = HTTPServerSettings()
+        var settings = HTTPServerSettings(errorRenderer: Application.errorRenderer)
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
