@@ -26,6 +26,7 @@ final class EventLoop: @unchecked Sendable {
     /// response produced anywhere after shutdown began says `Connection: close`.
     let shutdown: ShutdownFlag
     var draining: Bool { shutdown.isSet }
+    let counters: ServerCounters
     /// One receive buffer shared by the loop's connections: they never read at the same time.
     let readBuffer: UnsafeMutableRawBufferPointer
     private let readyFDs: UnsafeMutablePointer<Int32>
@@ -34,9 +35,10 @@ final class EventLoop: @unchecked Sendable {
     private var pollerSource: DispatchSourceRead?
     private var sweepTimer: DispatchSourceTimer?
 
-    init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag) throws(SocketError) {
+    init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag, counters: ServerCounters) throws(SocketError) {
         self.settings = settings
         self.shutdown = shutdown
+        self.counters = counters
         queue = DispatchQueue(label: "sidecar.http.loop\(index)", qos: .userInteractive)
         EventLoopGuard.mark(queue)
         timeouts = EventLoop.timeouts(settings)
@@ -160,6 +162,11 @@ extension Duration {
         let ns = nanoseconds
         return ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000)s" : "\(ns / 1_000_000)ms"
     }
+}
+
+/// What the loops count for the server's owner, readable from any thread.
+final class ServerCounters: Sendable {
+    let handlerTimeouts = Atomic<Int>(0)
 }
 
 /// A one-way flag readable from any loop without a queue hop.

@@ -148,6 +148,7 @@ final class HTTPConnection: @unchecked Sendable {
         case .handlerTimeout(let awaited):
             // Lost to an answer already on its way to this queue: that one is written instead.
             guard awaited.token.claimTimeout() else { return }
+            loop.counters.handlerTimeouts.add(1, ordering: .relaxed)
             respond(loop.handlerTimeoutResponse(), keepAlive: awaited.keepAlive, version: awaited.version, isHead: awaited.isHead)
             serve()
         }

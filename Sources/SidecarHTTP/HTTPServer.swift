@@ -20,6 +20,7 @@ public final class HTTPServer: Sendable {
     let state = Mutex(State())
     let openConnections = Atomic<Int>(0)
     let shutdownFlag = ShutdownFlag()
+    let counters = ServerCounters()
 
     // Not Sendable itself (it holds a Dispatch source); only ever touched inside `state`'s lock.
     struct State {
@@ -45,9 +46,10 @@ public final class HTTPServer: Sendable {
         self.settings = settings
         self.handler = handler
         let flag = shutdownFlag
+        let counters = counters
         do throws(SocketError) {
             loops = try (0..<max(1, settings.eventLoops)).map { index throws(SocketError) in
-                try EventLoop(index: index, settings: settings, shutdown: flag)
+                try EventLoop(index: index, settings: settings, shutdown: flag, counters: counters)
             }
             loopError = nil
         } catch {
@@ -60,6 +62,11 @@ public final class HTTPServer: Sendable {
     public var port: Int { state.withLock { $0.port } }
 
     public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Requests the server answered 503 `timeout` because their handler did not answer within
+    /// `settings.handlerTimeout`. The application's own request metrics see the handler's late
+    /// status (or none), so this is where timeouts are counted.
+    public var handlerTimeoutCount: Int { counters.handlerTimeouts.load(ordering: .relaxed) }
 
     /// Binds, listens and starts accepting. Returns the bound TCP port (0 without TCP).
     @discardableResult

@@ -21,6 +21,7 @@ struct HandlerTimeoutTests {
         #expect(timedOut.header("Connection") == nil)
         #expect(elapsed >= 0.2 && elapsed < 3, "answered after \(elapsed) s")
         #expect(try client.readResponse()?.text == #"{"n":"2"}"#)
+        #expect(server.handlerTimeoutCount == 1)
 
         // The handler answers at last: nothing is written for it.
         #expect(gate.heldCount == 1)
