@@ -49,12 +49,19 @@ extension HTTPParser {
         }
     }
 
-    /// A byte of absolute-path or query: pchar, "/", "?" (RFC 3986 §3.3, §3.4). `%` is
-    /// admitted here and its escape checked where the path or query is decoded, which names
-    /// the parameter and keeps the connection (the framing is not in doubt).
+    /// A byte of absolute-path or query: pchar, "/", "?" (RFC 3986 §3.3, §3.4), and also the
+    /// visible characters that WHATWG URL serializers leave unescaped (`|`, `[`, `]`, `{`,
+    /// `}`, `^`, backtick, backslash): Python's httpx, under Stigg's Python SDK, sends a
+    /// customer id such as `auth0|123` as is, and Node's URL does the same. What no serializer
+    /// sends unescaped is refused: controls, space, DEL, non-ASCII, `"`, `<`, `>`, and `#`
+    /// (a fragment is never sent). `%` is admitted here and its escape checked where the path
+    /// or query is decoded, which names the parameter and keeps the connection (the framing is
+    /// not in doubt).
     static func isTargetByte(_ byte: UInt8) -> Bool {
-        isUnreservedOrSubDelim(byte) || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@")
-            || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "%")
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "#"): false
+        default: byte > 0x20 && byte < 0x7F
+        }
     }
 
     /// Why `target` is not a request-target we serve (RFC 9112 §3.2), or nil: origin-form,

@@ -51,6 +51,9 @@ struct HTTPServerRFCTests {
         #expect(try client.readResponse()?.text == #"{"n":"12"}"#)
         try client.send("GET /n/a%2Fb HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse()?.text == #"{"n":"a/b"}"#)
+        // As httpx sends an Auth0 id.
+        try client.send("GET /n/auth0|123 HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try client.readResponse()?.text == #"{"n":"auth0|123"}"#)
         try client.send("GET /hel%2Flo HTTP/1.1\r\nHost: t\r\n\r\n")
         let notFound = try #require(try client.readResponse())
         #expect(notFound.status == 404)
