@@ -62,7 +62,7 @@ let package = Package(
         ),
         // Shared by the test targets: raw socket client, process runner, temp dirs.
         .target(name: "SidecarTestSupport", path: "Tests/SidecarTestSupport"),
-        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarTestSupport"]),
+        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarModel", "SidecarTestSupport"]),
         .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarModel", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarRedisTests", dependencies: ["SidecarRedis", "SidecarTestSupport"]),

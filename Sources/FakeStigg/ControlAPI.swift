@@ -33,7 +33,7 @@ import SidecarHTTP
 
 enum ControlAPI {
     static func router(_ shared: SharedState) -> Router {
-        var router = Router()
+        var router = Router(errorRenderer: FakeError.renderer)
         func route(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest) throws(FakeError) -> JSONValue) {
             router.add(method, pattern) { request in
                 do throws(FakeError) {

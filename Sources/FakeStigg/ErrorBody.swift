@@ -49,6 +49,11 @@ struct FakeError: Error, Sendable {
         return .json(Self.httpStatus(status), body.jsonBytes, headers: headers)
     }
 
+    /// Renders SidecarHTTP's own errors (framing 400, 404, 405, ...) in the nested shape.
+    static let renderer: HTTPErrorRenderer = { status, code, message in
+        .json(status, JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])]).jsonBytes)
+    }
+
     /// SidecarHTTP's named statuses where one exists, so the reason phrase is the usual one.
     static func httpStatus(_ code: Int) -> HTTPStatus {
         let known: [HTTPStatus] = [

@@ -34,9 +34,11 @@ public final class FakeStigg: Sendable {
     /// Listens on `host:port` (port 0 picks a free one) and returns the bound port.
     @discardableResult
     public func start(host: String = "127.0.0.1", port: Int = 0) throws -> Int {
-        var settings = HTTPServerSettings()
+        var settings = HTTPServerSettings(errorRenderer: FakeError.renderer)
         // Two loops are plenty for a fake, and the machine is shared.
         settings.eventLoops = 2
+        // A hung request must stay hung until the test clears it, as a hung upstream would.
+        settings.handlerTimeout = .seconds(24 * 3600)
         // Control calls may carry large states.
         settings.limits.maxBodyBytes = 16 * 1024 * 1024
         let pipeline = self.pipeline

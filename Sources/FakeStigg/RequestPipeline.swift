@@ -25,8 +25,8 @@ final class RequestPipeline: Sendable {
         guard let rule = plan.rule else { return delayed(answer(request), by: plan.latencyMilliseconds) }
         let real = rule.processFirst || rule.fault.transformsRealAnswer ? answer(request) : nil
         if rule.fault == .hang {
-            // The responder is kept, not called, so the connection waits with no timeout of its
-            // own (SidecarHTTP has none for a handler) until the hang is cleared.
+            // The responder is kept, not called, so the connection waits until the hang is
+            // cleared (the fake's handler timeout is set far beyond any test).
             return .later { [shared] respond in
                 let held = shared.mutex.withLock { $0.faults.hold(respond, generation: plan.hangGeneration) }
                 if !held { respond(shared.hangReleased()) }
@@ -60,7 +60,7 @@ final class RequestPipeline: Sendable {
     }
 
     private static func apiRouter(_ shared: SharedState) -> Router {
-        var router = Router()
+        var router = Router(errorRenderer: FakeError.renderer)
         router.get("/api/v1/customers") { .now(shared.listCustomers($0)) }
         router.get("/api/v1/customers/:id") { .now(shared.customer($0)) }
         router.get("/api/v1/customers/:id/entitlements") { .now(shared.entitlements($0)) }

@@ -8,7 +8,7 @@ import SidecarSync
 extension Application {
     static func makeRouter(config: SidecarConfig, answers: EntitlementAnswers, usage: UsageService, metrics: SidecarMetrics, startedAt: Date) -> Router {
         let service = answers.service
-        var router = Router()
+        var router = Router(errorRenderer: errorRenderer)
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
         router.get("/livez") { _ in .now(live) }
         router.get("/readyz") { _ in .now(readinessResponse(service.readiness)) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SidecarCache
 import SidecarConfig
 import SidecarHTTP
 import SidecarSync
@@ -19,11 +20,15 @@ public final class Application: Sendable {
         self.logger = logger
         startedAt = Date()
         let metrics = SidecarMetrics()
+        #if DEBUG
+        // Debug builds (and so every test) trap where an event loop would wait on SQLite.
+        EntitlementStore.setBlockingCheck { EventLoopGuard.assertNotOnEventLoop("waiting on SQLite") }
+        #endif
         let answers: EntitlementAnswers
         (answers, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
         service = answers.service
         let router = Application.makeRouter(config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt)
-        var settings = HTTPServerSettings()
+        var settings = HTTPServerSettings(errorRenderer: Application.errorRenderer)
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout

@@ -38,3 +38,12 @@ public struct StoreRecovery: Sendable {
     /// Why it was judged damaged.
     public let cause: String
 }
+
+extension EntitlementStore {
+    /// Installs a check that runs (in debug builds) before any thread waits on the database:
+    /// the application traps there when that thread is an HTTP event loop (DESIGN.md §2).
+    /// The store knows nothing of event loops; SQLite even less.
+    public static func setBlockingCheck(_ check: (@Sendable () -> Void)?) {
+        SQLiteConnection.blockingCheck.withLock { $0 = check }
+    }
+}

@@ -15,6 +15,10 @@ final class EventLoop: @unchecked Sendable {
     // @unchecked: every mutable field below is touched only on `queue`.
     let queue: DispatchQueue
     let settings: HTTPServerSettings
+    let timeouts: ConnectionStateMachine.Timeouts
+    /// The uptime clock as the last sweep read it. Connections time their states by it, so no
+    /// request pays for a clock read; deadlines are kept within one sweep interval.
+    private(set) var coarseNow: UInt64
     let poller: Int32
     var connections: [Int32: HTTPConnection] = [:]
     var dateCache = HTTPDateCache()
@@ -22,6 +26,7 @@ final class EventLoop: @unchecked Sendable {
     /// response produced anywhere after shutdown began says `Connection: close`.
     let shutdown: ShutdownFlag
     var draining: Bool { shutdown.isSet }
+    let counters: ServerCounters
     /// One receive buffer shared by the loop's connections: they never read at the same time.
     let readBuffer: UnsafeMutableRawBufferPointer
     private let readyFDs: UnsafeMutablePointer<Int32>
@@ -30,10 +35,14 @@ final class EventLoop: @unchecked Sendable {
     private var pollerSource: DispatchSourceRead?
     private var sweepTimer: DispatchSourceTimer?
 
-    init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag) throws {
+    init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag, counters: ServerCounters) throws(SocketError) {
         self.settings = settings
         self.shutdown = shutdown
+        self.counters = counters
         queue = DispatchQueue(label: "sidecar.http.loop\(index)", qos: .userInteractive)
+        EventLoopGuard.mark(queue)
+        timeouts = EventLoop.timeouts(settings)
+        coarseNow = DispatchTime.now().uptimeNanoseconds
         poller = sidecar_poller_create()
         guard poller >= 0 else { throw SocketError.last("epoll_create1") }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
@@ -81,7 +90,7 @@ final class EventLoop: @unchecked Sendable {
             guard let connection = connections[readyFDs[i]] else { continue }
             let ready = readyEvents[i]
             if ready & 1 != 0 { connection.readable() }
-            if ready & 2 != 0 && !connection.closed { connection.writable() }
+            if ready & 2 != 0 && !connection.isClosed { connection.writable() }
         }
     }
 
@@ -98,18 +107,36 @@ final class EventLoop: @unchecked Sendable {
         _ = sidecar_poller_remove(poller, fd)
     }
 
-    /// A quarter of the shortest timeout, so a deadline is late by at most 25 % of it;
-    /// one pass over the loop's connections replaces a timer per connection.
+    /// A quarter of the shortest timeout (between 5 and 250 ms); one pass over the loop's
+    /// connections replaces a timer per connection.
     static func sweepNanoseconds(_ settings: HTTPServerSettings) -> Int {
-        let shortest = min(settings.headerTimeout, settings.idleTimeout, settings.bodyTimeout)
+        let shortest = min(settings.headerTimeout, settings.idleTimeout, settings.bodyTimeout, settings.handlerTimeout)
         return Int(min(max(shortest.nanoseconds / 4, 5_000_000), 250_000_000))
     }
 
+    /// A state is timed from the coarse clock, which may be one sweep old when the state
+    /// begins; the sweep interval as slack keeps a deadline from firing early, so it fires
+    /// between its time and two sweep intervals later.
+    static func timeouts(_ settings: HTTPServerSettings) -> ConnectionStateMachine.Timeouts {
+        func ns(_ duration: Duration) -> UInt64 { UInt64(max(duration.nanoseconds, 0)) }
+        return ConnectionStateMachine.Timeouts(
+            idle: ns(settings.idleTimeout), head: ns(settings.headerTimeout), body: ns(settings.bodyTimeout),
+            handler: ns(settings.handlerTimeout), linger: ns(min(settings.idleTimeout, .seconds(2))),
+            slack: UInt64(sweepNanoseconds(settings)))
+    }
+
     private func sweep() {
-        let now = DispatchTime.now().uptimeNanoseconds
+        coarseNow = DispatchTime.now().uptimeNanoseconds
         for connection in connections.values {
-            connection.checkDeadline(now: now)
+            connection.checkDeadline(now: coarseNow)
         }
+    }
+
+    /// The 503 for a handler that did not answer in time; rendered only when that happens.
+    func handlerTimeoutResponse() -> HTTPResponse {
+        settings.errorRenderer(
+            .serviceUnavailable, "timeout",
+            "the request was not answered within \(settings.handlerTimeout.compactDescription)")
     }
 
     func register(_ connection: HTTPConnection) {
@@ -129,6 +156,17 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+
+    /// `5s`, `1500ms`: the form the settings are written in.
+    var compactDescription: String {
+        let ns = nanoseconds
+        return ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000)s" : "\(ns / 1_000_000)ms"
+    }
+}
+
+/// What the loops count for the server's owner, readable from any thread.
+final class ServerCounters: Sendable {
+    let handlerTimeouts = Atomic<Int>(0)
 }
 
 /// A one-way flag readable from any loop without a queue hop.

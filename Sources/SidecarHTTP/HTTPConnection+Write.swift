@@ -3,67 +3,59 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 
 extension HTTPConnection {
-    /// Writes as much output as the socket takes; a write source is armed only when it is full.
+    func enqueue(_ response: HTTPResponse, keepAlive: Bool, version: HTTPVersion, isHead: Bool) {
+        let start = output.count
+        response.serialize(
+            into: &output, date: loop.dateCache.current(), keepAlive: keepAlive,
+            version: version, bodyOmitted: isHead)
+        if let abort = response.abort {
+            let bodyBytes = isHead || !response.status.allowsBody ? 0 : response.body.count
+            switch abort {
+            case .beforeResponse: output.removeSubrange(start...)
+            case .afterBodyBytes(let kept): output.removeSubrange((output.count - bodyBytes + min(max(kept, 0), bodyBytes))...)
+            }
+        }
+    }
+
+    /// Writes as much output as the socket takes; writability is watched only while it is full.
     func flush() {
-        guard !closed else { return }
+        guard !machine.isClosed else { return }
+        let hadOutput = outputSent < output.count
+        var progressed = false
         while outputSent < output.count {
             let n = output.withUnsafeBytes { raw in
                 send(fd, raw.baseAddress! + outputSent, raw.count - outputSent, Int32(MSG_NOSIGNAL))
             }
             if n > 0 {
                 outputSent += n
-                phaseStart = DispatchTime.now().uptimeNanoseconds
+                progressed = true
             } else if n < 0 && errno == EINTR {
                 continue
             } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                armWrite()
+                machine.outputBlocked(progressed: progressed, now: loop.coarseNow)
                 return
             } else {
                 close()
                 return
             }
         }
-        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
-        outputSent = 0
-        disarmWrite()
-        if abortAfterFlush {
-            close()
-        } else if closeAfterFlush {
-            startLingering()
-        } else if !awaitingResponse && parser.bufferedByteCount > 0 {
-            // Pipelined requests held back by the output high-water mark.
-            processRequests()
-            if !output.isEmpty { flush() }
+        if hadOutput {
+            output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+            outputSent = 0
         }
-    }
-
-    func writable() {
-        flush()
-        updatePhase()
-    }
-
-    private func armWrite() {
-        guard !writeArmed else { return }
-        writeArmed = true
-        updateInterest()
-    }
-
-    private func disarmWrite() {
-        guard writeArmed else { return }
-        writeArmed = false
-        updateInterest()
+        switch machine.outputDrained(sent: hadOutput, now: loop.coarseNow) {
+        case .none: break
+        case .close: close()
+        case .linger: startLingering()
+        }
     }
 
     /// Sends FIN and drains what the client still sends before closing, so a response that
     /// ends the connection is not destroyed by a reset (RFC 9112 §9.6).
-    func startLingering() {
-        guard !lingering, !closed else { return }
-        lingering = true
+    private func startLingering() {
         shutdown(fd, Int32(SHUT_WR))
-        resumeReading()
-        updatePhase()
+        updateInterest()
     }
 }

@@ -5,35 +5,23 @@ import Darwin
 #endif
 import Dispatch
 
-/// One client connection.
+/// One client connection: drives `ConnectionStateMachine` with what the socket, the parser,
+/// the handler and the sweep report, and carries out the actions it returns.
 // @unchecked Sendable: every method and field is used only on `loop.queue`; the one closure
 // that leaves the loop (a deferred reply) hops back onto that queue before touching anything.
 final class HTTPConnection: @unchecked Sendable {
-    /// What the connection is waiting for; each phase has its own timeout.
-    enum Phase: Equatable { case idle, head, body, handler, write, linger }
-
     let fd: Int32
     let loop: EventLoop
     let handler: HTTPHandler
     let onClose: () -> Void
     var parser: HTTPParser
-    /// Readiness the loop's poller watches for: reading unless suspended, writing only while
-    /// output is blocked.
-    var writeArmed = false
-    var readSuspended = false
+    var machine: ConnectionStateMachine
     var output: [UInt8] = []
     var outputSent = 0
-    var awaitingResponse = false
-    /// No more requests are read; the connection closes once its output is flushed.
-    var closeAfterFlush = false
-    var lingering = false
-    /// Close without the lingering FIN handshake (see `HTTPResponse.abort`).
-    var abortAfterFlush = false
-    var closed = false
-    var phase = Phase.idle
-    var phaseStart: UInt64
+    /// What the poller watches for (1 readable, 2 writable), so only a change costs a syscall.
+    var interest: UInt32 = 1
 
-    /// Output past which no further pipelined request is processed until the client reads.
+    /// Output past which no further pipelined request is read or handled until the client reads.
     static let outputHighWater = 256 * 1024
 
     init(fd: Int32, loop: EventLoop, handler: @escaping HTTPHandler, onClose: @escaping () -> Void) {
@@ -42,48 +30,54 @@ final class HTTPConnection: @unchecked Sendable {
         self.handler = handler
         self.onClose = onClose
         parser = HTTPParser(limits: loop.settings.limits)
-        phaseStart = DispatchTime.now().uptimeNanoseconds
+        machine = ConnectionStateMachine(timeouts: loop.timeouts, now: loop.coarseNow)
     }
+
+    var isClosed: Bool { machine.isClosed }
 
     /// Called on the loop queue once the connection is registered.
     func start() {
-        if !loop.watch(fd, interest: 1) { close() }
-    }
-
-    func updateInterest() {
-        guard !closed else { return }
-        loop.changeInterest(fd, to: (readSuspended ? 0 : 1) | (writeArmed ? 2 : 0))
+        if !loop.watch(fd, interest: interest) { close() }
     }
 
     func readable() {
-        guard !closed else { return }
+        guard !machine.isClosed else { return }
         let buffer = loop.readBuffer
         let n = recv(fd, buffer.baseAddress, buffer.count, 0)
         if n > 0 {
-            if lingering { return }
+            guard machine.bytesReceived() == .parse else { return }
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            processRequests()
-            flush()
+            serve()
         } else if n == 0 {
-            peerClosedWrite()
+            switch machine.inputClosed() {
+            case .close: close()
+            case .finish: serve()
+            }
         } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
             close()
         }
-        updatePhase()
     }
 
-    /// The client half-closed: answer what it already sent, then close.
-    private func peerClosedWrite() {
-        if lingering || (!awaitingResponse && output.isEmpty && parser.phase == .idle) {
+    func writable() {
+        serve()
+    }
+
+    /// After every event: answers what is buffered, sends what the socket takes, and settles
+    /// the state and the poller's interest.
+    func serve() {
+        processRequests()
+        flush()
+        guard !machine.isClosed else { return }
+        let settled = machine.settle(parser: parser.phase, outputPending: outputSent < output.count, now: loop.coarseNow)
+        if settled == .close {
             close()
             return
         }
-        closeAfterFlush = true
-        suspendReading()
+        updateInterest()
     }
 
-    func processRequests() {
-        while !awaitingResponse && !closeAfterFlush && !closed && output.count < HTTPConnection.outputHighWater {
+    private func processRequests() {
+        while machine.mayStartRequest(outputBytes: output.count, highWater: HTTPConnection.outputHighWater) {
             switch parser.next() {
             case .needMore:
                 if parser.pendingContinue {
@@ -92,7 +86,8 @@ final class HTTPConnection: @unchecked Sendable {
                 }
                 return
             case .error(let error):
-                let response = HTTPResponse.error(error.status, code: error.code, message: error.message)
+                machine.framingFailed(now: loop.coarseNow)
+                let response = loop.settings.errorRenderer(error.status, error.code, error.message)
                 enqueue(response, keepAlive: false, version: .http11, isHead: false)
                 return
             case .request(let request):
@@ -102,71 +97,80 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest) {
-        let keepAlive = request.wantsKeepAlive && !loop.draining
+        let keepAlive = request.wantsKeepAlive
         let isHead = request.method == "HEAD"
         switch handler(request) {
         case .now(let response):
-            enqueue(response, keepAlive: keepAlive, version: request.version, isHead: isHead)
+            respond(response, keepAlive: keepAlive, version: request.version, isHead: isHead)
         case .later(let work):
-            awaitingResponse = true
-            suspendReading()
-            let loop = self.loop
+            let token = ResponderToken()
+            let awaited = ConnectionStateMachine.Awaited(token: token, keepAlive: keepAlive, isHead: isHead, version: request.version)
+            machine.deferred(awaited, now: loop.coarseNow)
+            let queue = loop.queue
             work { [self] response in
-                loop.queue.async { [self] in
-                    guard !closed else { return }
-                    awaitingResponse = false
-                    enqueue(response, keepAlive: keepAlive && !loop.draining, version: request.version, isHead: isHead)
-                    processRequests()
-                    flush()
-                    if !closeAfterFlush { resumeReading() }
-                    updatePhase()
+                switch token.claimAnswer() {
+                case .won:
+                    queue.async { [self] in answerArrived(token, response) }
+                case .afterTimeout:
+                    // The 503 already went out; this late answer has nobody to go to.
+                    break
+                case .duplicate:
+                    assertionFailure("a deferred HTTP responder was called twice; the second response is dropped")
                 }
             }
         }
     }
 
-    func enqueue(_ response: HTTPResponse, keepAlive: Bool, version: HTTPVersion, isHead: Bool) {
-        let start = output.count
-        response.serialize(
-            into: &output, date: loop.dateCache.current(), keepAlive: keepAlive,
-            version: version, bodyOmitted: isHead)
-        if !keepAlive {
-            closeAfterFlush = true
-        }
-        if let abort = response.abort {
-            let bodyBytes = isHead || !response.status.allowsBody ? 0 : response.body.count
-            switch abort {
-            case .beforeResponse: output.removeSubrange(start...)
-            case .afterBodyBytes(let kept): output.removeSubrange((output.count - bodyBytes + min(max(kept, 0), bodyBytes))...)
-            }
-            closeAfterFlush = true
-            abortAfterFlush = true
+    private func answerArrived(_ token: ResponderToken, _ response: HTTPResponse) {
+        guard case .write(let awaited) = machine.answerArrived(token) else { return }
+        respond(response, keepAlive: awaited.keepAlive, version: awaited.version, isHead: awaited.isHead)
+        serve()
+    }
+
+    /// Queues the response to the request at hand; once shutdown began it closes the connection.
+    private func respond(_ response: HTTPResponse, keepAlive: Bool, version: HTTPVersion, isHead: Bool) {
+        let keepAlive = keepAlive && !loop.draining
+        enqueue(response, keepAlive: keepAlive, version: version, isHead: isHead)
+        machine.answered(keepAlive: keepAlive, abort: response.abort != nil, now: loop.coarseNow)
+    }
+
+    /// Called by the loop's sweep.
+    func checkDeadline(now: UInt64) {
+        switch machine.timeout(now: now) {
+        case .none:
+            return
+        case .close:
+            close()
+        case .requestTimeout:
+            let response = loop.settings.errorRenderer(.requestTimeout, "request_timeout", "request not received in time")
+            enqueue(response, keepAlive: false, version: .http11, isHead: false)
+            serve()
+        case .handlerTimeout(let awaited):
+            // Lost to an answer already on its way to this queue: that one is written instead.
+            guard awaited.token.claimTimeout() else { return }
+            loop.counters.handlerTimeouts.add(1, ordering: .relaxed)
+            respond(loop.handlerTimeoutResponse(), keepAlive: awaited.keepAlive, version: awaited.version, isHead: awaited.isHead)
+            serve()
         }
     }
 
-    func suspendReading() {
-        guard !readSuspended else { return }
-        readSuspended = true
-        updateInterest()
-    }
-
-    func resumeReading() {
-        guard readSuspended else { return }
-        readSuspended = false
-        updateInterest()
+    func updateInterest() {
+        guard !machine.isClosed else { return }
+        let reading = machine.wantsInput(outputBytes: output.count, highWater: HTTPConnection.outputHighWater)
+        let wanted: UInt32 = (reading ? 1 : 0) | (outputSent < output.count ? 2 : 0)
+        guard wanted != interest else { return }
+        interest = wanted
+        loop.changeInterest(fd, to: wanted)
     }
 
     /// Called when the server shuts down: idle connections close now, busy ones after
     /// their current response.
     func drain() {
-        if !awaitingResponse && output.isEmpty && parser.phase == .idle {
-            close()
-        }
+        if machine.closesOnShutdown() { close() }
     }
 
     func close() {
-        guard !closed else { return }
-        closed = true
+        guard machine.close() else { return }
         // Out of the poller before the number can be reused by a new connection.
         loop.unwatch(fd)
         _ = Glibc.close(fd)

@@ -10,11 +10,13 @@ public enum HTTPParseError: Error, Equatable, Sendable {
     case invalidHeader(String)
     case invalidContentLength
     case contentLengthWithTransferEncoding
+    /// A coding we do not implement comes before `chunked` (RFC 9112 §6.1: 501).
     case unsupportedTransferEncoding
     case invalidChunk(String)
     case bareLineFeed
     case missingHost
     case duplicateHost
+    case invalidHost
 
     public var status: HTTPStatus {
         switch self {
@@ -49,11 +51,12 @@ public enum HTTPParseError: Error, Equatable, Sendable {
         case .invalidHeader(let why): "invalid header field: \(why)"
         case .invalidContentLength: "invalid or duplicate Content-Length"
         case .contentLengthWithTransferEncoding: "Content-Length together with Transfer-Encoding"
-        case .unsupportedTransferEncoding: "only Transfer-Encoding: chunked is supported"
+        case .unsupportedTransferEncoding: "only the chunked transfer coding is supported"
         case .invalidChunk(let why): "invalid chunked body: \(why)"
         case .bareLineFeed: "line ends in a bare LF; CRLF is required"
         case .missingHost: "HTTP/1.1 request without a Host header"
         case .duplicateHost: "more than one Host header"
+        case .invalidHost: "Host is not a valid uri-host[:port]"
         }
     }
 }

@@ -18,23 +18,17 @@ extension HTTPParser {
         return .needMore
     }
 
-    /// chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1). Extensions are accepted and ignored.
+    /// chunk-size [ chunk-ext ] CRLF (RFC 9112 §7.1). Extensions are checked and ignored.
     mutating func parseChunkSize() -> Step {
         switch nextLine(limit: 1024, tooLong: .invalidChunk("chunk-size line too long")) {
         case .failure(let error): return .fail(error)
         case .success(nil): return .needMore
         case .success(let line?):
-            let bytes = buffer[line]
-            let digits = bytes.prefix { HTTPParser.hexValue($0) != nil }
-            guard !digits.isEmpty, digits.count <= 15 else { return .fail(.invalidChunk("bad chunk size")) }
-            let rest = bytes[digits.endIndex...]
-            if let first = rest.first, first != 0x3B && first != 0x20 && first != 0x09 {
-                return .fail(.invalidChunk("bad chunk size"))
+            let size: Int
+            switch HTTPParser.chunkSize(buffer[line]) {
+            case .failure(let error): return .fail(error)
+            case .success(let value): size = value
             }
-            guard rest.allSatisfy(HTTPParser.isFieldValueByte) else {
-                return .fail(.invalidChunk("invalid byte in chunk extension"))
-            }
-            let size = digits.reduce(0) { $0 * 16 + Int(HTTPParser.hexValue($1)!) }
             if size == 0 {
                 state = .trailers
                 return .continue
@@ -43,6 +37,64 @@ extension HTTPParser {
             state = .chunkData(remaining: size)
             return .continue
         }
+    }
+
+    /// chunk-size = 1*HEXDIG, then any number of `;name[=value]` extensions (name a token,
+    /// value a token or quoted-string); whitespace is allowed only before a `;` (DESIGN.md §11,
+    /// stricter than RFC 9112's BWS, which no sender may generate anyway).
+    static func chunkSize(_ line: ArraySlice<UInt8>) -> Result<Int, HTTPParseError> {
+        var index = line.startIndex
+        var size = 0
+        var significant = 0
+        while index < line.endIndex, let digit = hexValue(line[index]) {
+            if size > 0 || digit > 0 { significant += 1 }
+            // 15 hex digits is far above any body limit and cannot overflow an Int.
+            if significant > 15 { return .failure(.invalidChunk("bad chunk size")) }
+            size = size * 16 + Int(digit)
+            index += 1
+        }
+        guard index > line.startIndex else { return .failure(.invalidChunk("bad chunk size")) }
+        while index < line.endIndex {
+            while index < line.endIndex, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
+            guard index < line.endIndex, line[index] == UInt8(ascii: ";") else {
+                return .failure(.invalidChunk("bad chunk extension"))
+            }
+            index += 1
+            let nameStart = index
+            while index < line.endIndex, isTokenByte(line[index]) { index += 1 }
+            guard index > nameStart else { return .failure(.invalidChunk("bad chunk extension")) }
+            guard index < line.endIndex, line[index] == UInt8(ascii: "=") else { continue }
+            index += 1
+            guard let end = extensionValueEnd(line, from: index) else {
+                return .failure(.invalidChunk("bad chunk extension"))
+            }
+            index = end
+        }
+        return .success(size)
+    }
+
+    /// Where a token or quoted-string starting at `start` ends; nil when there is none.
+    private static func extensionValueEnd(_ line: ArraySlice<UInt8>, from start: Int) -> Int? {
+        var index = start
+        guard index < line.endIndex else { return nil }
+        if line[index] != 0x22 {
+            while index < line.endIndex, isTokenByte(line[index]) { index += 1 }
+            return index > start ? index : nil
+        }
+        // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4)
+        index += 1
+        while index < line.endIndex {
+            let byte = line[index]
+            if byte == 0x22 { return index + 1 }
+            if byte == 0x5C {
+                index += 1
+                guard index < line.endIndex, isFieldValueByte(line[index]) else { return nil }
+            } else if !isFieldValueByte(byte) {
+                return nil
+            }
+            index += 1
+        }
+        return nil
     }
 
     mutating func parseChunkData(remaining: Int) -> Step {
@@ -62,14 +114,5 @@ extension HTTPParser {
         state = .chunkSize
         compact()
         return .continue
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
     }
 }

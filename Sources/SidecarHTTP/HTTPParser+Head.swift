@@ -15,39 +15,35 @@ extension HTTPParser {
         }
     }
 
+    /// request-line = method SP request-target SP HTTP-version (RFC 9112 §3), one SP each.
     private mutating func parseRequestLine(_ line: ArraySlice<UInt8>) -> HTTPParseError? {
-        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return .malformedRequestLine("expected method, target and version") }
-        let (method, target, version) = (parts[0], parts[1], parts[2])
+        guard let firstSpace = line.firstIndex(of: 0x20),
+              let secondSpace = line[(firstSpace + 1)...].firstIndex(of: 0x20),
+              !line[(secondSpace + 1)...].contains(0x20) else {
+            return .malformedRequestLine("expected method, target and version")
+        }
+        let method = line[..<firstSpace]
+        let target = line[(firstSpace + 1)..<secondSpace]
+        let version = line[(secondSpace + 1)...]
         guard !method.isEmpty, method.allSatisfy(HTTPParser.isTokenByte) else {
             return .malformedRequestLine("invalid method")
         }
-        guard !target.isEmpty, target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            return .malformedRequestLine("invalid request target")
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).
+        let v = version.startIndex
+        guard version.count == 8, version.starts(with: "HTTP/".utf8),
+              HTTPParser.isDigit(version[v + 5]), version[v + 6] == UInt8(ascii: "."), HTTPParser.isDigit(version[v + 7]) else {
+            return .malformedRequestLine("invalid HTTP version")
         }
-        switch Array(version) {
-        case Array("HTTP/1.1".utf8): head.version = .http11
-        case Array("HTTP/1.0".utf8): head.version = .http10
-        case let v where v.count == 8 && v.starts(with: "HTTP/".utf8)
-            && HTTPParser.isDigit(v[5]) && v[6] == 0x2E && HTTPParser.isDigit(v[7]):
-            return .unsupportedVersion
-        default: return .malformedRequestLine("invalid HTTP version")
+        switch (version[v + 5], version[v + 7]) {
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): head.version = .http10
+        // A later 1.x is answered as 1.1, the highest minor version we implement (RFC 9110 §6.2).
+        case (UInt8(ascii: "1"), _): head.version = .http11
+        default: return .unsupportedVersion
         }
-        let targetString = String(decoding: target, as: UTF8.self)
-        let methodString = String(decoding: method, as: UTF8.self)
-        guard HTTPParser.isAcceptableTarget(targetString, method: methodString) else {
-            return .malformedRequestLine("request target must be origin-form or absolute-form")
-        }
-        head.method = methodString
-        head.target = targetString
+        if let why = HTTPParser.targetError(target, method: method) { return .malformedRequestLine(why) }
+        head.method = String(decoding: method, as: UTF8.self)
+        head.target = String(decoding: target, as: UTF8.self)
         return nil
-    }
-
-    static func isAcceptableTarget(_ target: String, method: String) -> Bool {
-        if target.hasPrefix("/") { return true }
-        if target == "*" { return method == "OPTIONS" }
-        let lower = target.lowercased()
-        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
     }
 
     mutating func parseHeaderLine(trailer: Bool) -> Step {
@@ -62,7 +58,9 @@ extension HTTPParser {
             }
             let bytes = buffer[line]
             if bytes.first == 0x20 || bytes.first == 0x09 {
-                return .fail(.invalidHeader("obsolete line folding"))
+                // RFC 9112 §2.2 and §5.2: both are rejected rather than guessed at.
+                let first = !trailer && head.headers.count == 0
+                return .fail(.invalidHeader(first ? "whitespace before the first header field" : "obsolete line folding"))
             }
             guard let colon = bytes.firstIndex(of: 0x3A) else {
                 return .fail(.invalidHeader("missing colon"))
@@ -87,23 +85,22 @@ extension HTTPParser {
         }
     }
 
-    /// Decides the body framing from the complete header section (RFC 9112 §6).
+    /// Checks `Host` and decides the body framing from the complete header section (RFC 9112
+    /// §3.2, §6).
     private mutating func headersComplete() -> Step {
         let headers = head.headers
-        let hosts = headers.values("Host").count
-        if hosts > 1 { return .fail(.duplicateHost) }
-        if hosts == 0 && head.version == .http11 { return .fail(.missingHost) }
+        let hosts = headers.values("Host")
+        if hosts.count > 1 { return .fail(.duplicateHost) }
+        if hosts.isEmpty && head.version == .http11 { return .fail(.missingHost) }
+        if let host = hosts.first, !HTTPParser.isValidHost(host.utf8, allowEmpty: true) { return .fail(.invalidHost) }
 
         let encodings = headers.values("Transfer-Encoding")
         let lengths = headers.values("Content-Length")
         if !encodings.isEmpty {
+            // HTTP/1.0 has no chunked coding; a 1.0 message with it cannot be framed safely.
+            if head.version == .http10 { return .fail(.invalidHeader("Transfer-Encoding in an HTTP/1.0 request")) }
             if !lengths.isEmpty { return .fail(.contentLengthWithTransferEncoding) }
-            if head.version == .http10 { return .fail(.unsupportedTransferEncoding) }
-            let codings = encodings.flatMap { $0.split(separator: ",") }.map { $0.trimmingASCIISpaces().lowercased() }
-            guard codings.contains("chunked") else { return .fail(.unsupportedTransferEncoding) }
-            guard codings == ["chunked"] else {
-                return .fail(.invalidHeader("chunked must be the only transfer coding"))
-            }
+            if let error = HTTPParser.transferCodingError(encodings) { return .fail(error) }
             noteExpectContinue()
             state = .chunkSize
             return .continue
@@ -111,6 +108,9 @@ extension HTTPParser {
         if lengths.isEmpty {
             return .complete
         }
+        // One field with one value: a list, even of equal values (which RFC 9110 §8.6 would
+        // let us fold), is refused, since two parsers that fold differently is how requests
+        // are smuggled.
         guard lengths.count == 1, let length = HTTPParser.parseContentLength(lengths[0]) else {
             return .fail(.invalidContentLength)
         }
@@ -122,34 +122,50 @@ extension HTTPParser {
         return .continue
     }
 
+    /// transfer-coding list (RFC 9112 §6.1): chunked must be last and appear once, else 400;
+    /// any other coding before it is one we do not implement, 501. Empty list elements are
+    /// skipped (RFC 9110 §5.6.1).
+    static func transferCodingError(_ values: [String]) -> HTTPParseError? {
+        var codings: [Substring] = []
+        for value in values {
+            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let coding = element.trimmingASCIISpaces()
+                if !coding.isEmpty { codings.append(coding) }
+            }
+        }
+        guard let last = codings.last else { return .invalidHeader("empty Transfer-Encoding") }
+        for coding in codings {
+            let name = coding.utf8.prefix { $0 != UInt8(ascii: ";") }
+            guard !name.isEmpty, name.allSatisfy(isTokenByte) else { return .invalidHeader("invalid transfer coding") }
+        }
+        guard last.equalsIgnoringASCIICase("chunked") else {
+            return .invalidHeader("Transfer-Encoding: chunked must be the final coding")
+        }
+        let others = codings.dropLast()
+        if others.contains(where: { $0.equalsIgnoringASCIICase("chunked") }) {
+            return .invalidHeader("Transfer-Encoding: chunked applied more than once")
+        }
+        return others.isEmpty ? nil : .unsupportedTransferEncoding
+    }
+
     private mutating func noteExpectContinue() {
         if head.version == .http11, head.headers.hasToken("100-continue", in: "Expect"), readIndex == buffer.count {
             pendingContinue = true
         }
     }
 
+    /// Content-Length = 1*DIGIT; nil when it is not that or does not fit an Int.
     static func parseContentLength(_ value: String) -> Int? {
         let utf8 = value.utf8
-        guard !utf8.isEmpty, utf8.count <= 18, utf8.allSatisfy(isDigit) else { return nil }
-        return Int(value)
-    }
-
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
-    /// tchar of RFC 9110 §5.6.2.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            true
-        default: false
+        guard !utf8.isEmpty else { return nil }
+        var length = 0
+        for byte in utf8 {
+            guard isDigit(byte) else { return nil }
+            let (times10, overflow1) = length.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int(byte - 0x30))
+            if overflow1 || overflow2 { return nil }
+            length = sum
         }
-    }
-
-    /// field-vchar, SP and HTAB (RFC 9110 §5.5); CR, LF, NUL and other controls are refused.
-    static func isFieldValueByte(_ byte: UInt8) -> Bool {
-        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+        return length
     }
 }

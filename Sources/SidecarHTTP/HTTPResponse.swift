@@ -3,7 +3,11 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
-    /// For test doubles of flaky servers: cut the connection instead of finishing the response.
+    /// Cuts the connection instead of finishing the response. FakeStigg uses it to play a
+    /// flaky upstream (dropped connections, truncated bodies) so the sidecar's client is tested
+    /// against real broken sockets. It stays here, not behind a hook the fake installs,
+    /// because a hook would still need this mark on the response to know which one to cut;
+    /// its cost on the production path is one nil check per response.
     public var abort: Abort?
 
     public enum Abort: Sendable, Equatable {
@@ -24,34 +28,6 @@ public struct HTTPResponse: Sendable {
         var response = HTTPResponse(status: status, headers: headers, body: body)
         response.headers.add("Content-Type", "application/json")
         return response
-    }
-
-    /// The error shape every route shares: `{"error":{"code":"...","message":"..."}}`.
-    public static func error(_ status: HTTPStatus, code: String, message: String, headers: HTTPHeaders = [:]) -> HTTPResponse {
-        var body = Array(#"{"error":{"code":"#.utf8)
-        appendJSONString(code, to: &body)
-        body.append(contentsOf: #","message":"#.utf8)
-        appendJSONString(message, to: &body)
-        body.append(contentsOf: "}}".utf8)
-        return json(status, body, headers: headers)
-    }
-
-    static func appendJSONString(_ string: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        for byte in string.utf8 {
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
     }
 }
 

@@ -14,10 +14,13 @@ public final class HTTPServer: Sendable {
     let requestedPort: Int?
     let handler: HTTPHandler
     let loops: [EventLoop]
+    /// Why the loops could not be made (the process is out of descriptors); thrown by `start`.
+    let loopError: SocketError?
     let acceptQueue = DispatchQueue(label: "sidecar.http.accept", qos: .userInteractive)
     let state = Mutex(State())
     let openConnections = Atomic<Int>(0)
     let shutdownFlag = ShutdownFlag()
+    let counters = ServerCounters()
 
     // Not Sendable itself (it holds a Dispatch source); only ever touched inside `state`'s lock.
     struct State {
@@ -36,15 +39,23 @@ public final class HTTPServer: Sendable {
     /// `unixSocket` when given.
     let unixSocket: String?
 
-    public init(host: String, port: Int?, unixSocket: String? = nil, settings: HTTPServerSettings = HTTPServerSettings(), handler: @escaping HTTPHandler) {
+    public init(host: String, port: Int?, unixSocket: String? = nil, settings: HTTPServerSettings, handler: @escaping HTTPHandler) {
         self.host = host
         self.requestedPort = port
         self.unixSocket = unixSocket
         self.settings = settings
         self.handler = handler
         let flag = shutdownFlag
-        // epoll_create1 fails only when the process is out of descriptors; start() would fail too.
-        loops = (0..<max(1, settings.eventLoops)).compactMap { try? EventLoop(index: $0, settings: settings, shutdown: flag) }
+        let counters = counters
+        do throws(SocketError) {
+            loops = try (0..<max(1, settings.eventLoops)).map { index throws(SocketError) in
+                try EventLoop(index: index, settings: settings, shutdown: flag, counters: counters)
+            }
+            loopError = nil
+        } catch {
+            loops = []
+            loopError = error
+        }
     }
 
     /// The bound port (useful after listening on port 0).
@@ -52,10 +63,15 @@ public final class HTTPServer: Sendable {
 
     public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
 
+    /// Requests the server answered 503 `timeout` because their handler did not answer within
+    /// `settings.handlerTimeout`. The application's own request metrics see the handler's late
+    /// status (or none), so this is where timeouts are counted.
+    public var handlerTimeoutCount: Int { counters.handlerTimeouts.load(ordering: .relaxed) }
+
     /// Binds, listens and starts accepting. Returns the bound TCP port (0 without TCP).
     @discardableResult
     public func start() throws -> Int {
-        guard !loops.isEmpty else { throw SocketError.last("epoll_create1") }
+        if let loopError { throw loopError }
         var listeners: [Int32] = []
         var port = 0
         do {
@@ -91,7 +107,7 @@ public final class HTTPServer: Sendable {
             switch Socket.accept(listener) {
             case .success(let fd):
                 admit(fd)
-            case .failure(.system(_, let code)) where code == EMFILE || code == ENFILE:
+            case .failure(.system(_, _, let code)) where code == EMFILE || code == ENFILE:
                 pauseAccepting()
                 return
             case .failure:
@@ -131,7 +147,7 @@ public final class HTTPServer: Sendable {
         loop.queue.async { [self] in
             let connection = HTTPConnection(fd: fd, loop: loop, handler: handler) { [self] in connectionClosed() }
             loop.register(connection)
-            if !connection.closed { connection.start() }
+            if !connection.isClosed { connection.start() }
         }
     }
 

@@ -1,6 +1,8 @@
 /// Routes by method and path. Patterns use `:name` segments, percent-decoded into
-/// `HTTPRequest.pathParameters`. An unknown path is 404; a known path with another method is
-/// 405 with `Allow`; HEAD is served by the GET handler.
+/// `HTTPRequest.pathParameters`. The path is matched after percent-decoding, segment by segment
+/// (`/live%7A` is `/livez`; `%2F` is data inside a segment, never a separator). An unknown path
+/// is 404; a known path with another method is 405 with `Allow`; HEAD is served by the GET
+/// handler.
 public struct Router: Sendable {
     enum Segment: Sendable, Equatable {
         case literal(String)
@@ -15,8 +17,12 @@ public struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    private let errorRenderer: HTTPErrorRenderer
 
-    public init() {}
+    /// `errorRenderer` renders the router's own 404, 405 and 400 (bad path escape).
+    public init(errorRenderer: @escaping HTTPErrorRenderer) {
+        self.errorRenderer = errorRenderer
+    }
 
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
         if let index = routes.firstIndex(where: { $0.pattern == pattern }) {
@@ -47,9 +53,9 @@ public struct Router: Sendable {
         let route: Route
         switch match(&request) {
         case .none:
-            return (.now(.error(.notFound, code: "not_found", message: "no route for \(request.path)")), nil)
+            return (.now(errorRenderer(.notFound, "not_found", "no route for \(request.path)")), nil)
         case .badParameter(let name):
-            return (.now(.error(.badRequest, code: "invalid_parameter", message: "\(name) is not valid percent-encoded UTF-8")), nil)
+            return (.now(errorRenderer(.badRequest, "invalid_parameter", "\(name) is not valid percent-encoded UTF-8")), nil)
         case .route(let matched):
             route = matched
         }
@@ -69,10 +75,10 @@ public struct Router: Sendable {
             var allowed = Set(route.handlers.keys)
             if allowed.contains("GET") { allowed.insert("HEAD") }
             let allow = allowed.sorted().joined(separator: ", ")
-            return .now(.error(
-                .methodNotAllowed, code: "method_not_allowed",
-                message: "\(request.method) is not allowed on \(request.path); use \(allow)",
-                headers: ["Allow": allow]))
+            var response = errorRenderer(
+                .methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(request.path); use \(allow)")
+            response.headers.set("Allow", allow)
+            return .now(response)
         }
         return handler(request)
     }
@@ -83,13 +89,20 @@ public struct Router: Sendable {
         case route(Route)
     }
 
-    /// Static routes compare the raw path without splitting it: the hot path stays free of
-    /// allocation.
+    /// Static routes compare the raw path without splitting it when it has no `%`: the hot
+    /// path stays free of allocation.
     private func match(_ request: inout HTTPRequest) -> Match {
         let path = request.path
+        let escaped = path.utf8.contains(UInt8(ascii: "%"))
         // Byte comparison: String == Substring compares by Character, which is slow.
-        for route in routes where route.isStatic && route.pattern.utf8.elementsEqual(path.utf8) {
-            return .route(route)
+        if !escaped {
+            for route in routes where route.isStatic && route.pattern.utf8.elementsEqual(path.utf8) {
+                return .route(route)
+            }
+        } else if let decoded = Router.decodedStaticPath(path) {
+            for route in routes where route.isStatic && route.pattern == decoded {
+                return .route(route)
+            }
         }
         let parts = path.split(separator: "/")
         candidates: for route in routes where !route.isStatic && route.segments.count == parts.count {
@@ -97,7 +110,7 @@ public struct Router: Sendable {
             for (segment, part) in zip(route.segments, parts) {
                 switch segment {
                 case .literal(let literal):
-                    if literal != part { continue candidates }
+                    if !Router.segment(part, equals: literal) { continue candidates }
                 case .parameter(let name):
                     guard let value = PercentDecoding.decode(part, plusIsSpace: false) else {
                         return .badParameter(name)
@@ -109,5 +122,21 @@ public struct Router: Sendable {
             return .route(route)
         }
         return .none
+    }
+
+    private static func segment(_ part: Substring, equals literal: String) -> Bool {
+        guard part.utf8.contains(UInt8(ascii: "%")) else { return part.utf8.elementsEqual(literal.utf8) }
+        return PercentDecoding.decode(part, plusIsSpace: false) == literal
+    }
+
+    /// The path with each segment decoded, or nil when a segment has a bad escape or decodes
+    /// to a `/` (then it cannot be one of a static pattern's segments).
+    private static func decodedStaticPath(_ path: Substring) -> String? {
+        var segments: [String] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            guard let segment = PercentDecoding.decode(part, plusIsSpace: false), !segment.contains("/") else { return nil }
+            segments.append(segment)
+        }
+        return segments.joined(separator: "/")
     }
 }

@@ -5,19 +5,30 @@ import Darwin
 #endif
 import CSidecarShims
 
-/// Errors of the socket layer, each with the errno captured where the call failed.
-public enum SocketError: Error, CustomStringConvertible, Equatable {
+/// The errors SidecarHTTP throws: starting a server, listening, accepting. A system call's
+/// errno is captured at the call, and the address it was for is named.
+public enum SocketError: Error, CustomStringConvertible, Equatable, Sendable {
     case resolve(host: String, reason: String)
-    case system(call: String, errno: Int32)
+    /// `address` is what the call was for (`127.0.0.1:8787`, `[::1]:8787`, a socket path).
+    case system(call: String, address: String?, errno: Int32)
+    case unixSocket(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case .resolve(let host, let reason): "cannot resolve listen address \(host): \(reason)"
-        case .system(let call, let code): "\(call) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case .resolve(let host, let reason):
+            return "cannot resolve listen address \(host): \(reason)"
+        case .system(let call, let address, let code):
+            let failure = "\(call) failed: \(String(cString: strerror(code))) (errno \(code))"
+            return address.map { "cannot listen on \($0): \(failure)" } ?? failure
+        case .unixSocket(let path, let reason):
+            return "cannot listen on unix socket \(path): \(reason)"
         }
     }
 
-    static func last(_ call: String) -> SocketError { .system(call: call, errno: errno) }
+    /// Reads errno now: call it right after the failing call, before anything can change it.
+    static func last(_ call: String, address: String? = nil) -> SocketError {
+        .system(call: call, address: address, errno: errno)
+    }
 }
 
 enum Socket {
@@ -52,18 +63,30 @@ enum Socket {
     }
 
     private static func bindAndListen(_ info: addrinfo, backlog: Int32) throws -> Int32 {
+        let address = numericAddress(info)
         let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
-        guard fd >= 0 else { throw SocketError.last("socket") }
+        guard fd >= 0 else { throw SocketError.last("socket", address: address) }
         do {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-            guard bind(fd, info.ai_addr, info.ai_addrlen) == 0 else { throw SocketError.last("bind") }
-            guard listen(fd, backlog) == 0 else { throw SocketError.last("listen") }
+            guard bind(fd, info.ai_addr, info.ai_addrlen) == 0 else { throw SocketError.last("bind", address: address) }
+            guard listen(fd, backlog) == 0 else { throw SocketError.last("listen", address: address) }
             try setNonBlocking(fd)
             return fd
         } catch {
             close(fd)
             throw error
         }
+    }
+
+    /// `127.0.0.1:8787` or `[::1]:8787`: the address as bound, whatever name it was given as.
+    private static func numericAddress(_ info: addrinfo) -> String {
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        guard getnameinfo(info.ai_addr, info.ai_addrlen, &host, socklen_t(host.count), &service, socklen_t(service.count),
+                          NI_NUMERICHOST | NI_NUMERICSERV) == 0 else { return "(unprintable address)" }
+        let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let port = String(decoding: service.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return info.ai_family == AF_INET6 ? "[\(name)]:\(port)" : "\(name):\(port)"
     }
 
     /// Binds and listens on a Unix-domain socket at `path`, file mode `mode` (0600: only the
@@ -74,12 +97,12 @@ enum Socket {
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard path.utf8.count < capacity else {
-            throw SocketError.resolve(host: path, reason: "a Unix socket path must be shorter than \(capacity) bytes")
+            throw SocketError.unixSocket(path: path, reason: "the path must be shorter than \(capacity) bytes")
         }
         var existing = stat()
         if lstat(path, &existing) == 0 {
             guard (existing.st_mode & S_IFMT) == S_IFSOCK else {
-                throw SocketError.resolve(host: path, reason: "the path exists and is not a socket")
+                throw SocketError.unixSocket(path: path, reason: "the path exists and is not a socket")
             }
             _ = unlink(path)
         }
@@ -92,15 +115,15 @@ enum Socket {
         #else
         let fd = socket(AF_UNIX, SOCK_STREAM, 0)
         #endif
-        guard fd >= 0 else { throw SocketError.last("socket") }
+        guard fd >= 0 else { throw SocketError.last("socket", address: path) }
         do {
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
-            guard bound == 0 else { throw SocketError.last("bind") }
+            guard bound == 0 else { throw SocketError.last("bind", address: path) }
             // Before listen(): until then nobody can connect, whatever the umask gave the file.
-            guard chmod(path, mode) == 0 else { throw SocketError.last("chmod") }
-            guard listen(fd, backlog) == 0 else { throw SocketError.last("listen") }
+            guard chmod(path, mode) == 0 else { throw SocketError.last("chmod", address: path) }
+            guard listen(fd, backlog) == 0 else { throw SocketError.last("listen", address: path) }
             try setNonBlocking(fd)
             return fd
         } catch {

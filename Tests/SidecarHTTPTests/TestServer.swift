@@ -1,6 +1,18 @@
 import Dispatch
 import Synchronization
 import SidecarHTTP
+import SidecarModel
+
+/// The application's error shape, as SidecarApp renders it.
+let testErrorRenderer: HTTPErrorRenderer = { status, code, message in
+    var writer = JSONWriter()
+    writer.raw(#"{"error":{"code":"#)
+    writer.string(code)
+    writer.raw(#","message":"#)
+    writer.string(message)
+    writer.raw("}}")
+    return .json(status, writer.bytes)
+}
 
 /// Holds deferred replies until the test releases them, to put a request "in flight".
 final class Gate: Sendable {
@@ -22,10 +34,10 @@ final class Gate: Sendable {
 /// A started server on an ephemeral port with test routes.
 func makeServer(
     host: String = "127.0.0.1",
-    settings: HTTPServerSettings = HTTPServerSettings(),
+    settings: HTTPServerSettings = makeSettings(),
     gate: Gate = Gate()
 ) throws -> HTTPServer {
-    var router = Router()
+    var router = Router(errorRenderer: testErrorRenderer)
     router.get("/hello") { _ in .now(.json(.ok, Array(#"{"hello":"world"}"#.utf8))) }
     router.get("/n/:number") { request in
         .now(.json(.ok, Array("{\"n\":\"\(request.pathParameters["number"] ?? "")\"}".utf8)))
@@ -47,7 +59,7 @@ func makeServer(
             let pairs = try request.queryParameters()
             return .now(HTTPResponse(body: Array(pairs.map { "\($0.name)=\($0.value)" }.joined(separator: "&").utf8)))
         } catch {
-            return .now(.error(.badRequest, code: "invalid_parameter", message: "\(error.parameter) is badly encoded"))
+            return .now(testErrorRenderer(.badRequest, "invalid_parameter", "\(error.parameter) is badly encoded"))
         }
     }
     let routes = router
@@ -58,10 +70,12 @@ func makeServer(
 
 func makeSettings(
     headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(15),
-    bodyTimeout: Duration = .seconds(10), maxConnections: Int = 4096, limits: HTTPLimits = HTTPLimits()
+    bodyTimeout: Duration = .seconds(10), handlerTimeout: Duration = .seconds(5), maxConnections: Int = 4096,
+    limits: HTTPLimits = HTTPLimits()
 ) -> HTTPServerSettings {
-    var settings = HTTPServerSettings()
+    var settings = HTTPServerSettings(errorRenderer: testErrorRenderer)
     settings.headerTimeout = headerTimeout
+    settings.handlerTimeout = handlerTimeout
     settings.idleTimeout = idleTimeout
     settings.bodyTimeout = bodyTimeout
     settings.maxConnections = maxConnections
