@@ -69,6 +69,7 @@ let package = Package(
             dependencies: ["SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP"]),
+        .testTarget(name: "SidecarConfigTests", dependencies: ["SidecarConfig", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarAppTests",
             dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarModel", "SidecarTestSupport", "FakeStigg"]
