@@ -72,6 +72,7 @@ let package = Package(
             dependencies: ["SidecarSync", "SidecarApp", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", "SidecarTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP", "SidecarTestSupport"]),
+        .testTarget(name: "SidecarConfigTests", dependencies: ["SidecarConfig", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarAppTests",
             dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarModel", "SidecarTestSupport", "FakeStigg"]

@@ -41,7 +41,7 @@ extension Application {
                 return .now(listingResponse(listing, key: key))
             }
             return .later { respond in
-                answers.resolveListing(key) { respond(listingResponse($0, key: key)) }
+                answers.resolveListing(key, askedAt: now) { respond(listingResponse($0, key: key)) }
             }
         }
         router.get("/entitlements/check") { check($0, nil) }

@@ -33,6 +33,7 @@ public final class Application: Sendable {
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
+        settings.handlerTimeout = config.handlerTimeout
         let requestMetrics = RequestMetrics(routes: router.patterns)
         metrics.requests.withLock { $0 = requestMetrics }
         let handler = Application.instrument(
@@ -80,8 +81,9 @@ public final class Application: Sendable {
 
     /// Starts, waits for SIGTERM or SIGINT, then shuts down.
     public func run() async throws {
+        let signals = TerminationSignals.install()
         try start()
-        let signal = await Signals.waitForTermination()
+        let signal = await signals.wait()
         logger.info("received signal", metadata: ["signal": "\(signal)"])
         await shutdown()
     }

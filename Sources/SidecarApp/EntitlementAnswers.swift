@@ -27,7 +27,8 @@ struct EntitlementAnswers: Sendable {
     enum Step<Result: Sendable>: Sendable {
         case answer(Result)
         /// SQLite or an upstream read-through may know: `service.resolve`, then `step` again.
-        case resolveState
+        /// `askedAt` is when the request looked, so a state fetched since counts as fetched for it.
+        case resolveState(askedAt: Date)
         /// Only upstream's `/check` can decide (ENUM values).
         case askUpstreamCheck
     }
@@ -55,7 +56,7 @@ struct EntitlementAnswers: Sendable {
                 entitlement: deniedPlaceholder(for: request.target, reason: .customerResourceNotFound, now: now),
                 provenance: .known(since: snapshotAt, now: now)))
         case .unloaded, .missing(upstream: .available):
-            return .resolveState
+            return .resolveState(askedAt: now)
         case .missing:
             return .answer(fallbackAnswer(request, now: now))
         }
@@ -78,8 +79,8 @@ struct EntitlementAnswers: Sendable {
         switch step {
         case .answer(let answer):
             completion(answer)
-        case .resolveState:
-            service.resolve(request.stateKey) { lookup in
+        case .resolveState(let askedAt):
+            service.resolve(request.stateKey, askedAt: askedAt) { lookup in
                 let now = service.now()
                 switch checkStep(request, lookup, now: now) {
                 // `resolve` never answers "resolve again"; if it did, do not loop.
@@ -119,14 +120,14 @@ struct EntitlementAnswers: Sendable {
         case .resourceNotFound:
             return .answer(.resourceNotFound)
         case .unloaded, .missing(upstream: .available):
-            return .resolveState
+            return .resolveState(askedAt: now)
         case .missing:
             return .answer(fallbackListing(key, now: now))
         }
     }
 
-    func resolveListing(_ key: StateKey, completion: @escaping @Sendable (Listing) -> Void) {
-        service.resolve(key) { lookup in
+    func resolveListing(_ key: StateKey, askedAt: Date, completion: @escaping @Sendable (Listing) -> Void) {
+        service.resolve(key, askedAt: askedAt) { lookup in
             let now = service.now()
             switch listingStep(key, lookup, now: now) {
             case .answer(let listing): completion(listing)

@@ -4,36 +4,52 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Synchronization
 
-enum Signals {
-    /// Suspends until SIGTERM or SIGINT arrives; returns its name.
-    static func waitForTermination() async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let queue = DispatchQueue(label: "sidecar.signals")
-            let once = Once()
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                // The default action would kill the process before the source sees the signal.
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    if once.claim() { continuation.resume(returning: name) }
-                }
-                source.resume()
-                once.keep(source)
+/// SIGTERM and SIGINT, caught from the moment `install` returns: installed before the server
+/// listens, so a stop sent right after start-up (a Kubernetes pod deleted while starting) is
+/// never lost between "listening" and the wait.
+// @unchecked Sendable: `sources` is written once in `install` and only kept alive after that;
+// everything else is behind the Mutex.
+final class TerminationSignals: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let state = Mutex<(received: String?, waiter: CheckedContinuation<String, Never>?)>((nil, nil))
+
+    private init() {}
+
+    static func install() -> TerminationSignals {
+        let signals = TerminationSignals()
+        let queue = DispatchQueue(label: "sidecar.signals")
+        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            // The default action would kill the process before the source sees the signal.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [signals] in signals.received(name) }
+            source.resume()
+            signals.sources.append(source)
+        }
+        return signals
+    }
+
+    /// Suspends until SIGTERM or SIGINT has arrived (at once if one already did); its name.
+    func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            let already = state.withLock { state -> String? in
+                if let received = state.received { return received }
+                state.waiter = continuation
+                return nil
             }
+            if let already { continuation.resume(returning: already) }
         }
     }
 
-    /// Resumes the continuation once, and keeps the signal sources alive meanwhile.
-    // @unchecked Sendable: the two fields are never shared: `claimed` is touched only on the
-    // serial signal queue, `sources` only by the caller that installs the handlers.
-    private final class Once: @unchecked Sendable {
-        private var claimed = false
-        private var sources: [any DispatchSourceSignal] = []
-        func claim() -> Bool {
-            defer { claimed = true }
-            return !claimed
+    private func received(_ name: String) {
+        let waiter = state.withLock { state -> CheckedContinuation<String, Never>? in
+            guard state.received == nil else { return nil }
+            state.received = name
+            defer { state.waiter = nil }
+            return state.waiter
         }
-        func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+        waiter?.resume(returning: name)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarConfig
 import SidecarModel
 import SidecarSync
 
@@ -7,7 +8,8 @@ import SidecarSync
 /// hot path needs while it writes. The API key never appears: upstream errors are built
 /// without it.
 struct StatusReport {
-    static let version = "0.4.0"
+    // One source of truth for the version: SidecarConfig/SidecarVersion.swift.
+    static let version = SidecarVersion.current
 
     let service: EntitlementService
     let usage: UsageService

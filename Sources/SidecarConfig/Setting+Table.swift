@@ -1,120 +1,81 @@
 extension Setting {
-    /// Every setting, in the order `--help` lists them.
+    /// Every setting, in the order `--help` and the example file list them. A row declares
+    /// the env name (= file key, and the flag derived from it), the `SidecarConfig` field,
+    /// the default, the parser (= validation and accepted form) and the help line.
     public static let all: [Setting] = [
-        Setting("SIDECAR_CONFIG", help: "JSON config file whose keys are these env names (lower precedence than env and flags)", default: "none") { _, _ throws(ConfigError) in
-            // Read by SidecarConfig.resolve before the layers are applied.
-        },
-        Setting("SIDECAR_HOST", help: "address to listen on (IPv4, IPv6 or a name)", default: "127.0.0.1") { config, raw throws(ConfigError) in
-            guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_HOST", value: raw, expected: "a non-empty address") }
-            config.host = raw
-        },
-        Setting("SIDECAR_PORT", help: "TCP port (0 picks a free one; off: only the Unix socket)", default: "8787") { config, raw throws(ConfigError) in
-            if raw.lowercased() == "off" {
-                config.listenTCP = false
-                return
-            }
-            config.listenTCP = true
-            config.port = try ValueParsing.integer(raw, in: 0...65_535, key: "SIDECAR_PORT", expected: "a port number 0-65535, or off (with SIDECAR_UNIX_SOCKET)")
-        },
-        Setting("SIDECAR_UNIX_SOCKET", help: "also listen on this Unix-domain socket path (file mode 0600)", default: "none") { config, raw throws(ConfigError) in
-            guard !raw.isEmpty, raw.utf8.count < 108 else {
-                throw ConfigError(key: "SIDECAR_UNIX_SOCKET", value: raw, expected: "a file path shorter than 108 bytes")
-            }
-            config.unixSocket = raw
-        },
-        Setting("SIDECAR_HEADER_TIMEOUT", help: "time to receive a request's headers", default: "10s") { config, raw throws(ConfigError) in
-            config.headerTimeout = try ValueParsing.duration(raw, key: "SIDECAR_HEADER_TIMEOUT")
-        },
-        Setting("SIDECAR_IDLE_TIMEOUT", help: "time an idle keep-alive connection stays open", default: "15s") { config, raw throws(ConfigError) in
-            config.idleTimeout = try ValueParsing.duration(raw, key: "SIDECAR_IDLE_TIMEOUT")
-        },
-        Setting("SIDECAR_BODY_TIMEOUT", help: "time to receive a request's body", default: "10s") { config, raw throws(ConfigError) in
-            config.bodyTimeout = try ValueParsing.duration(raw, key: "SIDECAR_BODY_TIMEOUT")
-        },
-        Setting("SIDECAR_MAX_CONNECTIONS", help: "open connections past which new ones are closed", default: "4096") { config, raw throws(ConfigError) in
-            config.maxConnections = try ValueParsing.integer(raw, in: 1...1_000_000, key: "SIDECAR_MAX_CONNECTIONS", expected: "a count >= 1")
-        },
-        Setting("SIDECAR_SHUTDOWN_GRACE", help: "time in-flight requests get to finish on SIGTERM", default: "10s") { config, raw throws(ConfigError) in
-            config.shutdownGrace = try ValueParsing.duration(raw, key: "SIDECAR_SHUTDOWN_GRACE")
-        },
-        Setting("SIDECAR_LOG_LEVEL", help: "trace, debug, info, notice, warning, error or critical", default: "info") { config, raw throws(ConfigError) in
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(raw.lowercased()) else {
-                throw ConfigError(key: "SIDECAR_LOG_LEVEL", value: raw, expected: "one of " + levels.joined(separator: ", "))
-            }
-            config.logLevel = raw.lowercased()
-        },
-        Setting("SIDECAR_LOG_FORMAT", help: "text (one readable line per event) or json (one JSON object per line)", default: "text") { config, raw throws(ConfigError) in
-            guard let format = LogFormat(rawValue: raw.lowercased()) else {
-                throw ConfigError(key: "SIDECAR_LOG_FORMAT", value: raw, expected: "text or json")
-            }
-            config.logFormat = format
-        },
-        Setting("SIDECAR_ACCESS_LOG", help: "log one line per request (method, path, status, duration) at info", default: "false") { config, raw throws(ConfigError) in
-            config.accessLog = try ValueParsing.boolean(raw, key: "SIDECAR_ACCESS_LOG")
-        },
-        Setting("STIGG_API_KEY", help: "Stigg server API key (no flag: use --api-key-file); without it the sidecar runs offline", default: "none", secret: true) { config, raw throws(ConfigError) in
-            config.apiKey = raw.trimmingCharacters(in: " ").isEmpty ? nil : raw.trimmingCharacters(in: " ")
-        },
-        Setting("STIGG_BASE_URL", help: "Stigg REST base URL", default: "https://api.stigg.io") { config, raw throws(ConfigError) in
-            guard raw.hasPrefix("http://") || raw.hasPrefix("https://"), raw.count > 8 else {
-                throw ConfigError(key: "STIGG_BASE_URL", value: raw, expected: "an http:// or https:// URL")
-            }
-            config.stiggBaseURL = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
-        },
-        Setting("SIDECAR_DB_PATH", help: "SQLite database file", default: "./sidecar.sqlite") { config, raw throws(ConfigError) in
-            guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_DB_PATH", value: raw, expected: "a file path") }
-            config.dbPath = raw
-        },
-        Setting("SIDECAR_OFFLINE", help: "answer from the offline snapshot file only", default: "false") { config, raw throws(ConfigError) in
-            config.offline = try ValueParsing.boolean(raw, key: "SIDECAR_OFFLINE")
-        },
-        Setting("SIDECAR_OFFLINE_FILE", help: "snapshot of Stigg entitlement states for offline mode", default: "config/offline-entitlements.json") { config, raw throws(ConfigError) in
-            guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_OFFLINE_FILE", value: raw, expected: "a file path") }
-            config.offlineFile = raw
-        },
-        Setting("ENTITLEMENTS_FALLBACK", help: "JSON rules answering when there is no data, e.g. {\"feature-x\":{\"hasAccess\":true}}", default: "none") { config, raw throws(ConfigError) in
-            config.fallbackJSON = raw.isEmpty ? nil : raw
-        },
-        Setting("SIDECAR_REFRESH_INTERVAL", help: "age after which cached data is refreshed (and counts as stale if upstream fails)", default: "30s") { config, raw throws(ConfigError) in
-            config.refreshInterval = try ValueParsing.duration(raw, key: "SIDECAR_REFRESH_INTERVAL")
-        },
-        Setting("SIDECAR_MISS_TIMEOUT", help: "deadline for fetching a customer missing from the cache", default: "1s") { config, raw throws(ConfigError) in
-            config.missTimeout = try ValueParsing.duration(raw, key: "SIDECAR_MISS_TIMEOUT")
-        },
-        Setting("SIDECAR_UPSTREAM_RPS", help: "upstream calls per second, all kinds together", default: "50") { config, raw throws(ConfigError) in
-            config.upstreamRPS = try ValueParsing.integer(raw, in: 1...100_000, key: "SIDECAR_UPSTREAM_RPS", expected: "a count >= 1")
-        },
-        Setting("SIDECAR_UPSTREAM_CONCURRENCY", help: "upstream calls in flight at once", default: "4") { config, raw throws(ConfigError) in
-            config.upstreamConcurrency = try ValueParsing.integer(raw, in: 1...1_000, key: "SIDECAR_UPSTREAM_CONCURRENCY", expected: "a count >= 1")
-        },
-        Setting("SIDECAR_OUTBOX_LIMIT", help: "usage records waiting for upstream past which intake answers 503", default: "100000") { config, raw throws(ConfigError) in
-            config.outboxLimit = try ValueParsing.integer(raw, in: 1...100_000_000, key: "SIDECAR_OUTBOX_LIMIT", expected: "a count >= 1")
-        },
-        Setting("SIDECAR_MAX_STALENESS", help: "age past which data is answered per SIDECAR_STALE_POLICY", default: "none") { config, raw throws(ConfigError) in
-            config.maxStaleness = raw.lowercased() == "none" ? nil : try ValueParsing.duration(raw, key: "SIDECAR_MAX_STALENESS", extraForms: "none")
-        },
-        Setting("SIDECAR_STALE_POLICY", help: "serve or fallback: what to do with data older than SIDECAR_MAX_STALENESS", default: "serve") { config, raw throws(ConfigError) in
-            guard let policy = StalePolicy(rawValue: raw.lowercased()) else {
-                throw ConfigError(key: "SIDECAR_STALE_POLICY", value: raw, expected: "serve or fallback")
-            }
-            config.stalePolicy = policy
-        },
-        Setting("SIDECAR_PRELOAD", help: "all, or comma-separated customer ids, to fetch at start and keep fresh", default: "none") { config, raw throws(ConfigError) in
-            config.preload = try ValueParsing.preload(raw, key: "SIDECAR_PRELOAD")
-        },
-        Setting("SIDECAR_BACKOFF_MAX", help: "longest wait between attempts while upstream fails", default: "60s") { config, raw throws(ConfigError) in
-            config.backoffMax = try ValueParsing.duration(raw, key: "SIDECAR_BACKOFF_MAX")
-        },
-        Setting("SIDECAR_AUTH_TOKEN", help: "if set, every route but /livez and /readyz needs Authorization: Bearer <token> (or X-API-KEY: <token>)", default: "none", secret: true) { config, raw throws(ConfigError) in
-            let token = raw.trimmingCharacters(in: " ")
-            guard token.isEmpty || token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                throw ConfigError(key: "SIDECAR_AUTH_TOKEN", value: nil, expected: "printable ASCII with no spaces")
-            }
-            config.authToken = token.isEmpty ? nil : token
-        },
-        Setting("SIDECAR_BENCH_FIXED_BYTES", help: "benchmark only: serve a fixed JSON body of this size on /bench/fixed", default: "off") { config, raw throws(ConfigError) in
-            config.benchFixedBytes = try ValueParsing.integer(raw, in: 2...1_048_576, key: "SIDECAR_BENCH_FIXED_BYTES", expected: "a byte count 2-1048576")
-        },
+        Setting("SIDECAR_CONFIG", \.configFile, default: nil, .optionalText("path", form: "a JSON file path"),
+                help: "JSON config file whose keys are these env names (lower precedence than env and flags)"),
+        Setting("SIDECAR_HOST", \.host, default: "127.0.0.1", .text("address", form: "a non-empty address"),
+                help: "address to listen on (IPv4, IPv6 or a name)"),
+        Setting("SIDECAR_PORT", \.tcpPort, default: 8787, .port(form: "a port number 0-65535, or off (with SIDECAR_UNIX_SOCKET)", unset: "off"),
+                help: "TCP port (0 picks a free one; off: only the Unix socket)"),
+        Setting("SIDECAR_UNIX_SOCKET", \.unixSocket, default: nil, .socketPath,
+                help: "also listen on this Unix-domain socket path (file mode 0600)"),
+        Setting("SIDECAR_HEADER_TIMEOUT", \.headerTimeout, default: .seconds(10), .duration,
+                help: "time to receive a request's headers"),
+        Setting("SIDECAR_IDLE_TIMEOUT", \.idleTimeout, default: .seconds(15), .duration,
+                help: "time an idle keep-alive connection stays open"),
+        Setting("SIDECAR_BODY_TIMEOUT", \.bodyTimeout, default: .seconds(10), .duration,
+                help: "time to receive a request's body"),
+        Setting("SIDECAR_HANDLER_TIMEOUT", \.handlerTimeout, default: .seconds(5), .duration,
+                help: "time a request may wait for its answer before it gets 503 timeout"),
+        Setting("SIDECAR_MAX_CONNECTIONS", \.maxConnections, default: 4096, .count(max: 1_000_000),
+                help: "open connections past which new ones are closed"),
+        Setting("SIDECAR_SHUTDOWN_GRACE", \.shutdownGrace, default: .seconds(10), .duration,
+                help: "time in-flight requests and the final usage flush get on SIGTERM"),
+        Setting("SIDECAR_LOG_LEVEL", \.logLevel, default: "info", .oneOf(["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+                help: "trace, debug, info, notice, warning, error or critical"),
+        Setting("SIDECAR_LOG_FORMAT", \.logFormat, default: .text, .choice,
+                help: "text (one readable line per event) or json (one JSON object per line)"),
+        Setting("SIDECAR_ACCESS_LOG", \.accessLog, default: false, .boolean,
+                help: "log one line per request (method, path, status, duration) at info"),
+        Setting("STIGG_API_KEY", \.apiKey, default: nil, .apiKey,
+                help: "Stigg server API key (no flag: use --api-key-file); unset, the sidecar runs offline", secret: true, flag: false),
+        Setting("STIGG_BASE_URL", \.stiggBaseURL, default: "https://api.stigg.io", .baseURL,
+                help: "Stigg REST base URL"),
+        Setting("SIDECAR_DB_PATH", \.dbPath, default: "./sidecar.sqlite", .text("path", form: "a file path"),
+                help: "SQLite database file (its directory must exist and be writable)"),
+        Setting("SIDECAR_OFFLINE", \.offline, default: false, .boolean,
+                help: "answer from the offline snapshot file only"),
+        Setting("SIDECAR_OFFLINE_FILE", \.offlineFile, default: "config/offline-entitlements.json", .text("path", form: "a file path"),
+                help: "snapshot of Stigg entitlement states for offline mode (the default is also looked for beside the config file and the binary)"),
+        Setting("ENTITLEMENTS_FALLBACK", \.fallbackJSON, default: nil, .optionalText("json", form: "rules JSON like {\"feature-x\":{\"hasAccess\":true}}"),
+                help: "JSON rules answering when there is no data, e.g. {\"feature-x\":{\"hasAccess\":true}}"),
+        Setting("SIDECAR_REFRESH_INTERVAL", \.refreshInterval, default: .seconds(30), .duration,
+                help: "age after which cached data is refreshed (and counts as stale if upstream fails)"),
+        Setting("SIDECAR_MISS_TIMEOUT", \.missTimeout, default: .seconds(1), .duration,
+                help: "deadline for fetching a customer missing from the cache"),
+        Setting("SIDECAR_UPSTREAM_RPS", \.upstreamRPS, default: 50, .count(max: 100_000),
+                help: "upstream calls per second, all kinds together"),
+        Setting("SIDECAR_UPSTREAM_CONCURRENCY", \.upstreamConcurrency, default: 4, .count(max: 1_000),
+                help: "upstream calls in flight at once"),
+        Setting("SIDECAR_OUTBOX_LIMIT", \.outboxLimit, default: 100_000, .count(max: 100_000_000),
+                help: "usage records waiting for upstream past which intake answers 503"),
+        Setting("SIDECAR_MAX_STALENESS", \.maxStaleness, default: nil, .optionalDuration,
+                help: "age past which data is answered per SIDECAR_STALE_POLICY"),
+        Setting("SIDECAR_STALE_POLICY", \.stalePolicy, default: .serve, .choice,
+                help: "serve or fallback: what to do with data older than SIDECAR_MAX_STALENESS"),
+        Setting("SIDECAR_PRELOAD", \.preload, default: .none, .preload,
+                help: "all, or comma-separated customer ids, to fetch at start and keep fresh"),
+        Setting("SIDECAR_BACKOFF_MAX", \.backoffMax, default: .seconds(60), .duration,
+                help: "longest wait between attempts while upstream fails"),
+        Setting("SIDECAR_AUTH_TOKEN", \.authToken, default: nil, .token,
+                help: "if set, every route but /livez and /readyz needs Authorization: Bearer <token> (or X-API-KEY: <token>)", secret: true),
+        Setting("SIDECAR_WEBHOOK_SECRET", \.webhookSecret, default: nil, .token,
+                help: "enables POST /webhooks/stigg; Stigg sends it in the Stigg-Webhooks-Secret header", secret: true),
+        Setting("SIDECAR_WEBHOOK_HOST", \.webhookHost, default: "0.0.0.0", .text("address", form: "a non-empty address"),
+                help: "address of the webhook-only listener (with SIDECAR_WEBHOOK_PORT)"),
+        Setting("SIDECAR_WEBHOOK_PORT", \.webhookPort, default: nil, .port(form: "a port number 0-65535, or none", unset: "none"),
+                help: "if set, a second listener serving only /webhooks/stigg, /livez and /readyz"),
+        Setting("SIDECAR_REDIS_URL", \.redisURL, default: nil, .redisURL,
+                help: "enables fleet mode: redis://[[user]:password@]host[:port][/db] or unix:///path/redis.sock[?db=N] (no TLS)"),
+        Setting("SIDECAR_FLEET_NAMESPACE", \.fleetNamespace, default: "sidecar", .namespace,
+                help: "prefix of every fleet key in Redis, so environments can share one"),
+        Setting("SIDECAR_FLEET_UPSTREAM_RPS", \.fleetUpstreamRPS, default: 90, .count(max: 100_000),
+                help: "entitlement reads per second for the whole fleet (Stigg allows about 6,000 a minute per key)"),
+        Setting("SIDECAR_FLEET_USAGE_RPS", \.fleetUsageRPS, default: 40, .count(max: 100_000),
+                help: "usage and event calls per second for the whole fleet"),
+        Setting("SIDECAR_BENCH_FIXED_BYTES", \.benchFixedBytes, default: nil, .benchBytes,
+                help: "benchmark only: serve a fixed JSON body of this size on /bench/fixed", hidden: true),
     ]
 }

@@ -22,9 +22,9 @@ extension SidecarConfig {
     public static func fileValues(path: String) throws(ConfigError) -> [String: String] {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try FileReading.read(path, limit: 1 << 20)
         } catch {
-            throw ConfigError(key: "SIDECAR_CONFIG", value: path, expected: "a readable JSON file (\(error.localizedDescription))")
+            throw ConfigError(key: "SIDECAR_CONFIG", value: path, expected: "a readable JSON file", reason: error.reason)
         }
         let entries: [String: FileValue]
         do {
@@ -32,15 +32,31 @@ extension SidecarConfig {
         } catch {
             throw ConfigError(key: "SIDECAR_CONFIG", value: path, expected: "a JSON object of settings like {\"SIDECAR_PORT\": 8787} (\(describe(error)))")
         }
-        let known = Set(Setting.all.map(\.key))
+        let known = Setting.all.map(\.key).filter { $0 != "SIDECAR_CONFIG" }
         var values: [String: String] = [:]
-        for (key, value) in entries where !key.hasPrefix(commentPrefix) {
-            guard known.contains(key), key != "SIDECAR_CONFIG" else {
-                throw ConfigError(key: key, value: nil, expected: "a known setting name in \(path) (see config/sidecar.example.json)")
+        for (key, value) in entries.sorted(by: { $0.key < $1.key }) where !key.hasPrefix(commentPrefix) {
+            guard known.contains(key) else {
+                throw ConfigError(key: key, value: nil, expected: "a known setting name in \(path) (did you mean \(closestMatch(to: key, among: known))? see config/sidecar.example.json)")
             }
             if let raw = value.raw { values[key] = raw }
         }
         return values
+    }
+
+    /// The API key held in a file (`--api-key-file`, e.g. a mounted Kubernetes secret),
+    /// without surrounding whitespace. Empty or blank is refused like a blank `STIGG_API_KEY`.
+    public static func apiKey(fromFile path: String) throws(ConfigError) -> String {
+        let data: Data
+        do {
+            data = try FileReading.read(path, limit: 64 << 10)
+        } catch {
+            throw ConfigError(key: "--api-key-file", value: path, expected: "a readable file holding the Stigg API key", reason: error.reason)
+        }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else {
+            throw ConfigError(key: "--api-key-file", value: path, expected: "a file holding the Stigg API key", reason: "the file is empty or blank")
+        }
+        return key
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -42,6 +42,25 @@ public enum ValueParsing {
         }
     }
 
+    /// Writes a duration the way `duration` reads it, in the unit an operator would pick:
+    /// the smallest one that states it exactly in under 100 (`60s`, `5m`, `250ms`), else a
+    /// sum (`1s500ms`).
+    public static func format(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        var milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        guard milliseconds > 0 else { return "0s" }
+        let units: [(String, Int64)] = [("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
+        if let (unit, size) = units.reversed().first(where: { milliseconds % $0.1 == 0 && milliseconds / $0.1 < 100 }) {
+            return "\(milliseconds / size)\(unit)"
+        }
+        var text = ""
+        for (unit, size) in units where milliseconds >= size {
+            text += "\(milliseconds / size)\(unit)"
+            milliseconds %= size
+        }
+        return text
+    }
+
     static func parseDuration(_ raw: String) -> Duration? {
         var rest = Substring(raw)
         var total: Double = 0

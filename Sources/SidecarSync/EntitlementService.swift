@@ -63,12 +63,12 @@ public final class EntitlementService: Sendable {
     /// Loads `key` from SQLite and, online, reads it through from upstream within the miss
     /// deadline. `completion` runs on another queue, never on the caller's thread, with
     /// anything but `.unloaded` or `.missing(.available)`.
-    public func resolve(_ key: StateKey, completion: @escaping @Sendable (StateLookup) -> Void) {
-        let asked = now()
+    /// `askedAt` is when the caller's `lookup` found nothing: a state synced since then was
+    /// fetched by a concurrent miss's flight for this request too (provenance `upstream`).
+    public func resolve(_ key: StateKey, askedAt: Date, completion: @escaping @Sendable (StateLookup) -> Void) {
         store.load(key) { [self] found in
             let now = self.now()
-            // Synced since this request began: a concurrent miss's flight fetched it for us.
-            if case .state(let cached) = found, engine != nil, cached.syncedAt >= asked {
+            if case .state(let cached) = found, engine != nil, cached.syncedAt >= askedAt {
                 cached.markAccessed(now)
                 return completion(.fetched(cached))
             }

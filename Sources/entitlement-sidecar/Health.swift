@@ -1,63 +1,65 @@
 import ArgumentParser
 import Foundation
 import SidecarConfig
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `entitlement-sidecar health`: asks a running sidecar's `/readyz` and exits 0 when it says
 /// `ready` or `degraded` (answers come from real data), 1 otherwise, so a container health
-/// check needs no curl. Reads the same SIDECAR_HOST / SIDECAR_PORT as the server.
+/// check needs no curl. It reads the same settings as `serve` (environment, config file,
+/// flags), so it asks wherever that sidecar listens.
 struct Health: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exit 0 if the sidecar on SIDECAR_HOST:SIDECAR_PORT is ready or degraded, 1 otherwise.")
+        abstract: "Exit 0 if the sidecar is ready or degraded, 1 otherwise.",
+        discussion: """
+            Reads the same settings as serve and asks GET /readyz where that sidecar listens: \
+            SIDECAR_HOST:SIDECAR_PORT (IPv4, IPv6 or a name; a wildcard 0.0.0.0 or :: is asked \
+            on loopback), or SIDECAR_UNIX_SOCKET when SIDECAR_PORT is off. Takes serve's \
+            setting flags too, e.g. --host ::1 --port 9000.
+            """)
 
-    @Option(help: "Address the sidecar listens on (env SIDECAR_HOST; 0.0.0.0 and :: are asked on loopback).")
-    var host: String?
-
-    @Option(help: "Port the sidecar listens on (env SIDECAR_PORT, default 8787).")
-    var port: String?
-
-    @Option(help: "Give up after this long (default 2s).")
+    @Option(help: "Give up after this long.")
     var timeout: String = "2s"
+
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("serve's setting flags (--host, --port, --unix-socket, --config, ...).", valueName: "setting"))
+    var settings: [String] = []
 
     func run() async throws {
         let config: SidecarConfig
         let deadline: Duration
         do {
-            var flags: [String: String] = [:]
-            flags["SIDECAR_HOST"] = host
-            flags["SIDECAR_PORT"] = port
-            config = try SidecarConfig.resolve(environment: ProcessInfo.processInfo.environment, flags: flags)
+            config = try SidecarConfig.resolve(environment: ProcessInfo.processInfo.environment, flags: SidecarConfig.flagValues(settings))
             deadline = try ValueParsing.duration(timeout, key: "--timeout")
         } catch {
             FileHandle.standardError.write(Data("entitlement-sidecar health: \(error)\n".utf8))
             throw ExitCode(64)
         }
-        let url = URL(string: "http://\(Self.loopbackHost(for: config.host)):\(config.port)/readyz")!
-        var request = URLRequest(url: url)
-        // URLSession on Linux counts whole seconds.
-        request.timeoutInterval = max(1, Double(deadline.components.seconds))
+        let targets = Self.targets(config)
         let verdict: (ok: Bool, text: String)
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            let body = String(decoding: data, as: UTF8.self)
-            let serving = status == 200 && (body.contains(#""status":"ready""#) || body.contains(#""status":"degraded""#))
-            verdict = (serving, "\(status) \(body)")
+            let answer = try HealthProbe.readyz(targets: targets, within: deadline)
+            let serving = answer.status == 200
+                && (answer.body.contains(#""status":"ready""#) || answer.body.contains(#""status":"degraded""#))
+            verdict = (serving, "\(answer.status) \(answer.body)")
         } catch {
-            verdict = (false, "no answer from \(url): \(error.localizedDescription)")
+            verdict = (false, "no answer from \(targets.map(\.description).joined(separator: " or ")): \(error)")
         }
         print(verdict.text)
         if !verdict.ok { throw ExitCode(1) }
     }
 
-    /// A wildcard bind address is reachable on loopback; a bracketed form is needed for IPv6.
-    static func loopbackHost(for host: String) -> String {
-        switch host {
-        case "0.0.0.0", "": return "127.0.0.1"
-        case "::", "[::]": return "[::1]"
-        default: return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+    /// Where to ask, in order: TCP when the sidecar listens on it, else its Unix socket.
+    static func targets(_ config: SidecarConfig) -> [HealthProbe.Target] {
+        guard config.listenTCP else { return config.unixSocket.map { [.unix(path: $0)] } ?? [] }
+        return loopbackHosts(for: config.host).map { .tcp(host: $0, port: config.port) }
+    }
+
+    /// A wildcard bind is reachable on loopback. `::` also takes IPv4 unless the host made
+    /// it IPv6-only, so 127.0.0.1 is the second try when ::1 does not answer.
+    static func loopbackHosts(for host: String) -> [String] {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        switch bare {
+        case "0.0.0.0", "": return ["127.0.0.1"]
+        case "::": return ["::1", "127.0.0.1"]
+        default: return [bare]
         }
     }
 }

@@ -24,6 +24,15 @@ struct ProcessTests {
         #expect(sidecar.logText.contains("SIGTERM"))
     }
 
+    @Test("SIGTERM at once after start-up (no request yet) is not lost: exit 0")
+    func sigtermRightAfterStart() throws {
+        for _ in 0..<3 {
+            let sidecar = try SidecarProcess()
+            sidecar.terminate()
+            #expect(sidecar.waitForExit() == 0)
+        }
+    }
+
     @Test("an invalid setting exits 64 naming the key and the accepted form", arguments: [
         (["--port", "99999"], [String: String](), "SIDECAR_PORT"),
         ([], ["SIDECAR_PORT": "http"], "SIDECAR_PORT"),

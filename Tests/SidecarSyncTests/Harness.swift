@@ -78,7 +78,7 @@ struct Harness {
         let key = StateKey(customerId: customerId, resourceId: resourceId)
         if case .answer(let listing) = answers.listingStep(key, service.lookup(key, now: clock.now), now: clock.now) { return listing }
         return await withCheckedContinuation { continuation in
-            answers.resolveListing(key) { continuation.resume(returning: $0) }
+            answers.resolveListing(key, askedAt: clock.now) { continuation.resume(returning: $0) }
         }
     }
 

@@ -5,10 +5,12 @@ import Testing
 
 @Suite("Config file (SIDECAR_CONFIG): JSON keyed by env names, below env and flags")
 struct ConfigFileTests {
+    let scratch: ScratchDirectory
+
+    init() throws { scratch = try ScratchDirectory() }
+
     func write(_ json: String) throws -> String {
-        let path = try makeTempDirectory().appendingPathComponent("sidecar.json").path
-        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+        try scratch.write("sidecar-\(UUID().uuidString).json", json)
     }
 
     @Test("precedence table: flag > env > file > default, per key")
@@ -109,7 +111,8 @@ struct HelpTests {
         let result = try ProcessRunner.run(SidecarProcess.binaryURL.path, ["serve", "--help"])
         #expect(result.status == 0)
         for setting in Setting.all where !["STIGG_API_KEY", "SIDECAR_BENCH_FIXED_BYTES"].contains(setting.key) {
-            #expect(result.output.contains(setting.flag), "\(setting.flag) (\(setting.key)) is not in --help")
+            let flag = try #require(setting.flag, "\(setting.key) has no flag")
+            #expect(result.output.contains(flag), "\(flag) (\(setting.key)) is not in --help")
         }
         #expect(result.output.contains("--api-key-file"))
     }

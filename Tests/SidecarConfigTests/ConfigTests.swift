@@ -91,7 +91,7 @@ struct ConfigTests {
 
     @Test("flags derive from env names")
     func flagNames() {
-        let flags = Dictionary(uniqueKeysWithValues: Setting.all.map { ($0.key, $0.flag) })
+        let flags = Dictionary(uniqueKeysWithValues: Setting.all.compactMap { setting in setting.flag.map { (setting.key, $0) } })
         #expect(flags["SIDECAR_HOST"] == "--host")
         #expect(flags["SIDECAR_IDLE_TIMEOUT"] == "--idle-timeout")
     }
