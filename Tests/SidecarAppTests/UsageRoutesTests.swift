@@ -140,9 +140,10 @@ struct ShutdownTests {
         let app = try makeOnlineApp(upstream: fake.baseURL, dbPath: directory.appendingPathComponent("sidecar.sqlite").path) {
             $0.shutdownGrace = .milliseconds(1500)
         }
+        // Upstream hangs before the record arrives, so its delivery can only hang too.
+        _ = fake.inject(.hang)
         let accepted = try app.post("/api/v1/usage", #"{"usages":[{"customerId":"demo-pro","featureId":"feature-api-calls","value":1,"idempotencyKey":"kept"}]}"#)
         #expect(accepted.status == 201)
-        _ = fake.inject(.hang)
         // A read-through that waits on the hanging upstream until its miss deadline (1 s).
         let port = app.port
         let inFlight = Task.detached { () -> Int? in
