@@ -64,5 +64,27 @@ extension EntitlementStore {
                 UNIQUE (kind, idempotency_key)
             );
             """),
+        // Stigg webhooks (DESIGN.md §12): message ids seen in the last 24 h, so a retried
+        // delivery is a duplicate even after a restart; and the states a webhook made due,
+        // kept until their refresh succeeds so neither an outage nor a restart loses one.
+        Migration(version: 4, name: "webhook dedup and due marks", sql: """
+            CREATE TABLE webhook_messages (
+                message_id  TEXT PRIMARY KEY,
+                received_at REAL NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX webhook_messages_received ON webhook_messages (received_at);
+            CREATE TABLE webhook_due (
+                customer_id TEXT NOT NULL,
+                resource_id TEXT NOT NULL DEFAULT '',
+                -- Grows with every webhook; a refresh clears only the marks it has read, so a
+                -- webhook landing during the refresh keeps its own.
+                generation  INTEGER NOT NULL,
+                -- 0: this state or customer changed; 1: the catalog changed (every state).
+                priority    INTEGER NOT NULL,
+                marked_at   REAL NOT NULL,
+                PRIMARY KEY (customer_id, resource_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX webhook_due_generation ON webhook_due (generation);
+            """),
     ])
 }
