@@ -113,6 +113,20 @@ extension Setting {
             }
             config.authToken = token.isEmpty ? nil : token
         },
+        Setting("SIDECAR_WEBHOOK_SECRET", help: "enables POST /webhooks/stigg; Stigg sends it in the Stigg-Webhooks-Secret header", default: "none", secret: true) { config, raw throws(ConfigError) in
+            let secret = raw.trimmingCharacters(in: " ")
+            guard secret.isEmpty || secret.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ConfigError(key: "SIDECAR_WEBHOOK_SECRET", value: nil, expected: "printable ASCII with no spaces")
+            }
+            config.webhookSecret = secret.isEmpty ? nil : secret
+        },
+        Setting("SIDECAR_WEBHOOK_HOST", help: "address of the webhook-only listener (with SIDECAR_WEBHOOK_PORT)", default: "0.0.0.0") { config, raw throws(ConfigError) in
+            guard !raw.isEmpty else { throw ConfigError(key: "SIDECAR_WEBHOOK_HOST", value: raw, expected: "a non-empty address") }
+            config.webhookHost = raw
+        },
+        Setting("SIDECAR_WEBHOOK_PORT", help: "port of a second listener serving only /webhooks/stigg, /livez and /readyz", default: "none") { config, raw throws(ConfigError) in
+            config.webhookPort = raw.lowercased() == "none" ? nil : try ValueParsing.integer(raw, in: 0...65_535, key: "SIDECAR_WEBHOOK_PORT", expected: "a port number 0-65535, or none")
+        },
         Setting("SIDECAR_BENCH_FIXED_BYTES", help: "benchmark only: serve a fixed JSON body of this size on /bench/fixed", default: "off") { config, raw throws(ConfigError) in
             config.benchFixedBytes = try ValueParsing.integer(raw, in: 2...1_048_576, key: "SIDECAR_BENCH_FIXED_BYTES", expected: "a byte count 2-1048576")
         },

@@ -38,6 +38,11 @@ public struct SidecarConfig: Sendable, Equatable {
     public var backoffMax: Duration = .seconds(60)
     /// When set, every route but `/livez` and `/readyz` needs it. Never logged or echoed.
     public var authToken: String?
+    /// `SIDECAR_WEBHOOK_SECRET`: enables `POST /webhooks/stigg` (DESIGN.md §12). Never logged or echoed.
+    public var webhookSecret: String?
+    /// `SIDECAR_WEBHOOK_HOST` / `SIDECAR_WEBHOOK_PORT`: the optional webhook-only listener.
+    public var webhookHost = "0.0.0.0"
+    public var webhookPort: Int?
 
     /// Offline when asked to be, or when there is no key to talk to Stigg with.
     public var isOffline: Bool { offline || (apiKey ?? "").isEmpty }

@@ -108,6 +108,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Token every route but /livez and /readyz requires (env SIDECAR_AUTH_TOKEN; the env keeps it out of ps).")
     var authToken: String?
 
+    @Option(help: "Enables POST /webhooks/stigg, checked against Stigg-Webhooks-Secret (env SIDECAR_WEBHOOK_SECRET; the env keeps it out of ps).")
+    var webhookSecret: String?
+
+    @Option(help: "Address of the webhook-only listener (env SIDECAR_WEBHOOK_HOST, default 0.0.0.0).")
+    var webhookHost: String?
+
+    @Option(help: "Port of a second listener serving only /webhooks/stigg, /livez, /readyz (env SIDECAR_WEBHOOK_PORT).")
+    var webhookPort: String?
+
     @Option(help: .hidden)
     var benchFixedBytes: String?
 
@@ -125,6 +134,7 @@ struct Serve: AsyncParsableCommand {
             ("SIDECAR_OUTBOX_LIMIT", outboxLimit),
             ("SIDECAR_MAX_STALENESS", maxStaleness), ("SIDECAR_STALE_POLICY", stalePolicy),
             ("SIDECAR_PRELOAD", preload), ("SIDECAR_BACKOFF_MAX", backoffMax), ("SIDECAR_AUTH_TOKEN", authToken),
+            ("SIDECAR_WEBHOOK_SECRET", webhookSecret), ("SIDECAR_WEBHOOK_HOST", webhookHost), ("SIDECAR_WEBHOOK_PORT", webhookPort),
             ("SIDECAR_BENCH_FIXED_BYTES", benchFixedBytes),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key, $0) } })
