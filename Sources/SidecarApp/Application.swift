@@ -10,7 +10,10 @@ public final class Application: Sendable {
     public let config: SidecarConfig
     public let logger: Logger
     let server: HTTPServer
+    /// `SIDECAR_WEBHOOK_PORT`: serves only the webhook and health routes (DESIGN.md §12).
+    let webhookServer: HTTPServer?
     public let service: EntitlementService
+    public let webhooks: WebhookService
     public let usage: UsageService
     let startedAt: Date
 
@@ -22,7 +25,13 @@ public final class Application: Sendable {
         let answers: EntitlementAnswers
         (answers, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
         service = answers.service
-        let router = Application.makeRouter(config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt)
+        let webhooks = WebhookService(service: answers.service)
+        self.webhooks = webhooks
+        let webhook = config.webhookSecret.map { secret in
+            WebhookRoute(secret: SecretCheck(secret), webhooks: webhooks, metrics: WebhookMetrics(metrics: metrics), logger: logger)
+        }
+        let router = Application.makeRouter(
+            config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt, webhook: webhook, webhooks: webhooks)
         var settings = HTTPServerSettings()
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
@@ -36,7 +45,17 @@ public final class Application: Sendable {
         server = HTTPServer(
             host: config.host, port: config.listenTCP ? config.port : nil, unixSocket: config.unixSocket,
             settings: settings, handler: handler)
+        // Same limits and timeouts; no bearer token (Stigg cannot send one, probes need none).
+        webhookServer = config.webhookPort.map { port in
+            let webhookHandler = Application.instrument(
+                Application.makeWebhookRouter(service: answers.service, webhook: webhook), metrics: requestMetrics,
+                accessLog: config.accessLog ? logger : nil, token: nil)
+            return HTTPServer(host: config.webhookHost, port: port, settings: settings, handler: webhookHandler)
+        }
     }
+
+    /// The webhook-only listener's bound port, once started; nil without one.
+    public var webhookPort: Int? { webhookServer?.port }
 
     /// The bound port, once started.
     public var port: Int { server.port }
@@ -54,13 +73,17 @@ public final class Application: Sendable {
         if let path = config.unixSocket {
             logger.info("listening", metadata: ["unixSocket": "\(path)"])
         }
+        try startWebhookListener()
         return port
     }
 
     /// Stops accepting, lets in-flight requests finish within the grace period.
     public func shutdown() async {
         logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
-        await server.shutdown(grace: config.shutdownGrace)
+        // Reverse order of start: the webhook listener first, within the same grace.
+        let deadline = ContinuousClock.now + config.shutdownGrace
+        await webhookServer?.shutdown(grace: config.shutdownGrace)
+        await server.shutdown(grace: max(.zero, deadline - ContinuousClock.now))
         if let forwarder = usage.forwarder {
             // One bounded attempt to deliver what is queued; the rest waits on disk.
             let flushed = await forwarder.stop(flushWithin: min(config.shutdownGrace, Application.flushBudget))

@@ -14,6 +14,8 @@ struct StatusReport {
     let cache: EntitlementService.CacheStatus
     let startedAt: Date
     let now: Date
+    /// nil when there is no webhook intake at all (tests that build the report directly).
+    var webhooks: WebhookService.Counts? = nil
 
     func json() -> [UInt8] {
         let readiness = service.readiness
@@ -67,7 +69,25 @@ struct StatusReport {
         writer.string(delivery.lastError)
         writer.raw(#","nextAttemptAt":"#)
         writer.string(delivery.nextAttemptAt.map(Timestamp.formatRFC3339))
-        writer.raw("}}")
+        writer.raw("}")
+        if let webhooks { writeWebhooks(webhooks, to: &writer) }
+        writer.raw("}")
         return writer.bytes
+    }
+}
+
+extension StatusReport {
+    /// `"webhooks":{"received","duplicates","ignored","lastReceivedAt"}` (DESIGN.md §12),
+    /// counted since start. The secret is not part of it in any form.
+    func writeWebhooks(_ counts: WebhookService.Counts, to writer: inout JSONWriter) {
+        writer.raw(#","webhooks":{"received":"#)
+        writer.integer(counts.received)
+        writer.raw(#","duplicates":"#)
+        writer.integer(counts.duplicates)
+        writer.raw(#","ignored":"#)
+        writer.integer(counts.ignored)
+        writer.raw(#","lastReceivedAt":"#)
+        writer.string(counts.lastReceivedAt.map(Timestamp.formatRFC3339))
+        writer.raw("}")
     }
 }

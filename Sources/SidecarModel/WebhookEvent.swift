@@ -36,17 +36,17 @@ public struct WebhookEvent: Sendable, Equatable {
         do {
             json = try JSONParser.parse(body)
         } catch {
-            throw WebhookEventError(message: "body is not JSON (\(error))")
+            throw WebhookEventError(message: "body is not JSON (\(error))", type: nil)
         }
-        guard case .object = json else { throw WebhookEventError(message: "body must be a JSON object, found \(json.typeName)") }
+        guard case .object = json else { throw WebhookEventError(message: "body must be a JSON object, found \(json.typeName)", type: nil) }
         guard case .string(let type)? = json["type"], !type.isEmpty else {
-            throw WebhookEventError(message: "type must be a non-empty string")
+            throw WebhookEventError(message: "type must be a non-empty string", type: nil)
         }
         guard case .string(let messageId)? = json["messageId"], !messageId.isEmpty else {
-            throw WebhookEventError(message: "messageId must be a non-empty string")
+            throw WebhookEventError(message: "messageId must be a non-empty string", type: type)
         }
         guard messageId.utf8.count <= Self.maxMessageIdLength else {
-            throw WebhookEventError(message: "messageId must be at most \(Self.maxMessageIdLength) bytes")
+            throw WebhookEventError(message: "messageId must be at most \(Self.maxMessageIdLength) bytes", type: type)
         }
         self.type = type
         self.messageId = messageId
@@ -96,5 +96,7 @@ public struct WebhookEvent: Sendable, Equatable {
 /// Why a webhook body was refused (400).
 public struct WebhookEventError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
+    /// The body's `type`, when it had a usable one (for the metric label).
+    public let type: String?
     public var description: String { message }
 }
