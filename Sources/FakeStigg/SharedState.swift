@@ -30,6 +30,8 @@ struct FakeState {
 /// this rather than the fake, so the fake does not keep itself alive through its own server.
 final class SharedState: Sendable {
     let mutex: Mutex<FakeState>
+    /// Posts webhook events to the sidecar under test (ControlAPI+Webhooks.swift).
+    let webhooks = WebhookSender()
 
     init(configuration: FakeStiggConfiguration) {
         mutex = Mutex(FakeState(configuration: configuration))
