@@ -92,6 +92,9 @@ final class HTTPConnection: @unchecked Sendable {
                 }
                 return
             case .error(let error):
+                if let observe = loop.settings.onFramingError {
+                    observe(parser.head.target.isEmpty ? nil : HTTPRequest.split(target: parser.head.target).0, error)
+                }
                 let response = HTTPResponse.error(error.status, code: error.code, message: error.message)
                 enqueue(response, keepAlive: false, version: .http11, isHead: false)
                 return

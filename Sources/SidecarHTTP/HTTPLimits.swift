@@ -26,6 +26,10 @@ public struct HTTPServerSettings: Sendable {
     /// Serial event loops; defaults to the CPUs this process may run on.
     public var eventLoops: Int = HTTPServerSettings.availableCPUs()
     public var limits = HTTPLimits()
+    /// Told about every request refused while framing (413, 414, 431, 400 + close), with its
+    /// path when the request line was read: such requests never reach the handler, and the
+    /// application may still want to count them per route.
+    public var onFramingError: (@Sendable (_ path: Substring?, _ error: HTTPParseError) -> Void)?
 
     public init() {}
 }
