@@ -27,8 +27,9 @@ public final class Application: Sendable {
         service = answers.service
         let webhooks = WebhookService(service: answers.service)
         self.webhooks = webhooks
+        let webhookMetrics = WebhookMetrics(metrics: metrics)
         let webhook = config.webhookSecret.map { secret in
-            WebhookRoute(secret: SecretCheck(secret), webhooks: webhooks, metrics: WebhookMetrics(metrics: metrics), logger: logger)
+            WebhookRoute(secret: SecretCheck(secret), webhooks: webhooks, metrics: webhookMetrics, logger: logger)
         }
         let router = Application.makeRouter(
             config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt, webhook: webhook, webhooks: webhooks)
@@ -37,6 +38,12 @@ public final class Application: Sendable {
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
+        if webhook != nil {
+            // A webhook body past 1 MiB is refused by the HTTP layer before the route runs.
+            settings.onFramingError = { path, error in
+                if error == .bodyTooLarge, path == Substring(WebhookRoute.path) { webhookMetrics.record(type: nil, .rejected) }
+            }
+        }
         let requestMetrics = RequestMetrics(routes: router.patterns, metrics: metrics)
         metrics.requests.withLock { $0 = requestMetrics }
         let handler = Application.instrument(
