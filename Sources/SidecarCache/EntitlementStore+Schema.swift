@@ -81,10 +81,14 @@ extension EntitlementStore {
                 generation  INTEGER NOT NULL,
                 -- 0: this state or customer changed; 1: the catalog changed (every state).
                 priority    INTEGER NOT NULL,
+                -- The state's last access when marked: most recently asked go first.
+                asked_at    REAL NOT NULL,
                 marked_at   REAL NOT NULL,
                 PRIMARY KEY (customer_id, resource_id)
             ) WITHOUT ROWID;
             CREATE INDEX webhook_due_generation ON webhook_due (generation);
+            -- The refresh order, read a batch at a time even when a plan change marked every state.
+            CREATE INDEX webhook_due_order ON webhook_due (priority, asked_at DESC);
             """),
     ])
 }

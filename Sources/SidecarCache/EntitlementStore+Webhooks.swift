@@ -39,7 +39,7 @@ extension EntitlementStore {
                 if seen == true { return .duplicate }
                 try db.execute("INSERT INTO webhook_messages (message_id, received_at) VALUES (?, ?)", [.text(event.messageId), .real(now.timeIntervalSince1970)])
                 try Self.capWebhookMessages(db)
-                return .recorded(marked: try Self.markDue(event.effect, extraKeys: extraKeys, at: now, db: db))
+                return .recorded(marked: try markDue(event.effect, extraKeys: extraKeys, at: now, db: db))
             }
         } catch {
             throw StoreError(error)
@@ -54,12 +54,18 @@ extension EntitlementStore {
             [.integer(Int64(count - webhookMessageCap))])
     }
 
-    private static func markDue(_ effect: WebhookEvent.Effect, extraKeys: [StateKey], at now: Date, db: Database) throws -> Int {
+    private func markDue(_ effect: WebhookEvent.Effect, extraKeys: [StateKey], at now: Date, db: Database) throws -> Int {
         let generation = (try db.queryOne("SELECT coalesce(max(generation), 0) + 1 FROM webhook_due") { $0.int64(0) }) ?? 1
         // An upsert never lowers a mark's priority: a catalog change does not push back a
         // customer's own change already waiting.
-        let upsert = "ON CONFLICT (customer_id, resource_id) DO UPDATE SET generation = excluded.generation, priority = min(priority, excluded.priority), marked_at = excluded.marked_at"
-        let select = "INSERT INTO webhook_due (customer_id, resource_id, generation, priority, marked_at) SELECT customer_id, resource_id, ?, ?, ? FROM entitlement_states WHERE origin = 'upstream'"
+        let upsert = """
+            ON CONFLICT (customer_id, resource_id) DO UPDATE SET generation = excluded.generation,
+                priority = min(priority, excluded.priority), asked_at = max(asked_at, excluded.asked_at), marked_at = excluded.marked_at
+            """
+        let select = """
+            INSERT INTO webhook_due (customer_id, resource_id, generation, priority, asked_at, marked_at)
+            SELECT customer_id, resource_id, ?, ?, accessed_at, ? FROM entitlement_states WHERE origin = 'upstream'
+            """
         let common: [SQLiteValue] = [.integer(generation), .integer(0), .real(now.timeIntervalSince1970)]
         switch effect {
         case .refreshState(let key):
@@ -72,13 +78,32 @@ extension EntitlementStore {
             return 0
         }
         var marked = try db.queryOne("SELECT changes()") { $0.int(0) } ?? 0
+        // SQLite's accessed_at is as of the last write; memory knows the states asked since.
+        for cached in resident(effect) {
+            try db.execute(
+                "UPDATE webhook_due SET asked_at = max(asked_at, ?) WHERE customer_id = ? AND resource_id = ?",
+                [.real(cached.accessedAt.timeIntervalSince1970), .text(cached.key.customerId), .text(cached.key.resourceId ?? "")])
+        }
         for key in extraKeys {
             try db.execute(
-                "INSERT INTO webhook_due (customer_id, resource_id, generation, priority, marked_at) VALUES (?, ?, ?, 0, ?) \(upsert)",
-                [.text(key.customerId), .text(key.resourceId ?? ""), .integer(generation), .real(now.timeIntervalSince1970)])
+                "INSERT INTO webhook_due (customer_id, resource_id, generation, priority, asked_at, marked_at) VALUES (?, ?, ?, 0, ?, ?) \(upsert)",
+                [.text(key.customerId), .text(key.resourceId ?? ""), .integer(generation), .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
             marked += 1
         }
         return marked
+    }
+
+    /// The states in memory an effect covers.
+    private func resident(_ effect: WebhookEvent.Effect) -> [CachedState] {
+        let states: [CachedState] = index.withLock { index in
+            switch effect {
+            case .refreshState(let key): index.states[key].map { [$0] } ?? []
+            case .refreshCustomer(let customerId): index.states.values.filter { $0.key.customerId == customerId }
+            case .refreshAll: Array(index.states.values)
+            case .ignore: []
+            }
+        }
+        return states.filter { $0.origin == .upstream }
     }
 
     /// Marks waiting for a refresh: a state's or customer's own change first, then catalog
@@ -88,9 +113,8 @@ extension EntitlementStore {
             return try connection.sync { db in
                 try db.query(
                     """
-                    SELECT d.customer_id, d.resource_id, d.generation FROM webhook_due d
-                    LEFT JOIN entitlement_states s ON s.customer_id = d.customer_id AND s.resource_id = d.resource_id
-                    ORDER BY d.priority, s.accessed_at DESC LIMIT ?
+                    SELECT customer_id, resource_id, generation FROM webhook_due
+                    ORDER BY priority, asked_at DESC LIMIT ?
                     """,
                     [.integer(Int64(max(0, limit)))]
                 ) { row in

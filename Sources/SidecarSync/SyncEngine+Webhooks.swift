@@ -6,9 +6,12 @@ import Synchronization
 
 /// Bookkeeping of webhook refreshes (DESIGN.md §12), kept inside the engine's lock.
 struct WebhookPasses {
-    /// A pass is running; a wake during it sets `again` instead of starting a second one.
+    /// A pass is running; a call during it sets `again` instead of starting a second one.
     var running = false
     var again = false
+    /// A webhook landed during the pass: its batch stops handing out keys and the marks are
+    /// read again, so a customer's own change does not wait behind a plan change's backlog.
+    var interrupt = false
     /// Keys whose refresh failed on their own (upstream as a whole is fine, e.g. a 400 for
     /// one id): retried with their own backoff, so one bad key does not hold up the rest.
     var retry: [StateKey: (failures: Int, notBefore: Date)] = [:]
@@ -17,16 +20,20 @@ struct WebhookPasses {
 extension SyncEngine {
     /// A webhook marked states due: refresh them now, not at the next poller tick.
     public func wakeWebhookRefresh() {
-        Task { await self.refreshWebhookMarks() }
+        Task { await self.refreshWebhookMarks(interrupting: true) }
     }
 
     /// Refreshes the states webhooks marked, ahead of routine refreshes and within the rate
     /// cap, until none is left or upstream fails; what is left waits for the next wake or
     /// tick. A mark is cleared only once its refresh succeeded. One pass at a time: a call
     /// while one runs makes it go round again and returns at once.
-    public func refreshWebhookMarks() async {
+    public func refreshWebhookMarks(interrupting: Bool = false) async {
         let first = webhookPasses.withLock { passes in
-            if passes.running { passes.again = true; return false }
+            if passes.running {
+                passes.again = true
+                if interrupting { passes.interrupt = true }
+                return false
+            }
             passes.running = true
             return true
         }
@@ -48,7 +55,8 @@ extension SyncEngine {
         while progressed, !stopped.load(ordering: .relaxed), health.allowsBackground(at: now()) {
             let now = self.now()
             let (waiting, retry) = webhookPasses.withLock { passes in
-                (passes.retry.values.filter { $0.notBefore > now }.count, passes.retry)
+                passes.interrupt = false
+                return (passes.retry.values.filter { $0.notBefore > now }.count, passes.retry)
             }
             let marks: [WebhookMark]
             do {
@@ -64,7 +72,7 @@ extension SyncEngine {
                 for _ in 0..<min(settings.upstreamConcurrency, due.count) {
                     group.addTask {
                         var done = 0
-                        while let mark = batch.next() {
+                        while !self.webhookPasses.withLock({ $0.interrupt }), let mark = batch.next() {
                             if await self.refresh(mark) { done += 1 }
                         }
                         return done
@@ -72,7 +80,7 @@ extension SyncEngine {
                 }
                 return await group.reduce(0, +)
             }
-            progressed = refreshed > 0
+            progressed = refreshed > 0 || webhookPasses.withLock { $0.interrupt }
         }
     }
 

@@ -137,6 +137,28 @@ struct WebhookTests {
         await harness.stop()
     }
 
+    @Test("a customer's own change goes ahead of a plan change's backlog")
+    func ownChangeFirst() async throws {
+        let harness = try makeHarness { $0.upstreamConcurrency = 1 }
+        harness.fake.addSyntheticCustomers(count: 20)
+        let webhooks = WebhookService(service: harness.service)
+        for index in 1...20 {
+            _ = await harness.check(String(format: "synthetic-%06d", index), "feature-api-calls")
+            harness.clock.advance(seconds: 1)
+        }
+        // Most recently asked first: synthetic-000001 would be the backlog's last.
+        let slow = harness.fake.inject(.latency(milliseconds: 30))
+        #expect(try await webhooks.receive(webhookEvent("plan.updated", #""id":"plan-pro""#)) == .applied)
+        #expect(await eventually { harness.entitlementCalls >= 22 })
+        try harness.fake.setEntitlements(customerId: "synthetic-000001", json: lapsedState)
+        #expect(try await webhooks.receive(webhookEvent("entitlements.updated", #""customer":{"id":"synthetic-000001"}"#)) == .applied)
+        #expect(await eventually { harness.showsLapsed("synthetic-000001") })
+        #expect(harness.dueMarks >= 10, "the backlog was done first")
+        #expect(await eventually { harness.dueMarks == 0 })
+        harness.fake.clearFault(slow)
+        await harness.stop()
+    }
+
     @Test("an event for a customer with no cached state costs no upstream call")
     func uncachedCustomer() async throws {
         let harness = try makeHarness()
