@@ -30,6 +30,14 @@ import SidecarHTTP
 //   GET    /_fake/usage                           {"uniqueRecords":N,"deliveries":{key:N},"records":[...]}
 //   GET    /_fake/events                          {"uniqueEvents":N,"deliveries":{key:N},"events":[...]}
 //   POST   /_fake/reset                           records, counters, faults; {"data":true} also customers
+//   POST   /_fake/webhooks/send                   post one Stigg webhook: {"url","secret" (default: the
+//                                                 target below),"type":"entitlements.updated","customerId",
+//                                                 "resourceId","messageId" (default: new),"fields":{...}}
+//                                                 → {"status":202,"messageId":...} (the receiver's status)
+//   PUT    /_fake/webhooks                        {"url","secret"}: from now on every state change
+//                                                 posts entitlements.updated there, as Stigg does
+//   GET    /_fake/webhooks                        {"url","deliveries":[{type,messageId,customerId,status,error}]}
+//   DELETE /_fake/webhooks                        no more automatic posts
 
 enum ControlAPI {
     static func router(_ shared: SharedState) -> Router {
@@ -125,11 +133,12 @@ enum ControlAPI {
             shared.reset(data: withData)
             return .object([:])
         }
+        addWebhookRoutes(to: &router, shared)
         return router
     }
 
     /// The request body as a JSON object; an empty body counts as `{}`.
-    private static func body(_ request: HTTPRequest) throws(FakeError) -> [String: JSONValue] {
+    static func body(_ request: HTTPRequest) throws(FakeError) -> [String: JSONValue] {
         if request.body.isEmpty { return [:] }
         guard case .object(let fields)? = try? JSONParser.parse(request.body) else { throw .badRequest("body must be a JSON object") }
         return fields

@@ -29,6 +29,9 @@ extension FakeStigg {
 
     public var totalCalls: Int { shared.mutex.withLock { $0.counters.total } }
 
+    /// The paths of the last `/api/...` requests (up to 10,000), oldest first.
+    public var recentCalls: [String] { shared.mutex.withLock { $0.counters.recent } }
+
     public func resetCounters() { shared.mutex.withLock { $0.counters = CallCounters() } }
 
     // MARK: Usage and events

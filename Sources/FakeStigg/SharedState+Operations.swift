@@ -20,6 +20,7 @@ extension SharedState {
             throw FakeStiggInputError(description: #"expected {"data":{...}}, {"entitlements":[...]} or [...]"#)
         }
         mutex.withLock { $0.store.setState(customerId: customerId, resourceId: resourceId, state: state) }
+        announceChange(customerId: customerId, resourceId: resourceId)
     }
 
     func setSyntheticTemplate(json: [UInt8]) throws(FakeStiggInputError) {

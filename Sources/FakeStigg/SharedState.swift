@@ -5,10 +5,15 @@ import Synchronization
 struct CallCounters {
     private(set) var byPath: [String: Int] = [:]
     private(set) var total = 0
+    /// The last paths in arrival order, for tests of what goes first.
+    private(set) var recent: [String] = []
+    static let recentLimit = 10_000
 
     mutating func count(_ path: String) {
         byPath[path, default: 0] += 1
         total += 1
+        if recent.count >= Self.recentLimit { recent.removeFirst(recent.count / 2) }
+        recent.append(path)
     }
 
     func calls(_ prefix: String) -> Int {
@@ -30,6 +35,8 @@ struct FakeState {
 /// this rather than the fake, so the fake does not keep itself alive through its own server.
 final class SharedState: Sendable {
     let mutex: Mutex<FakeState>
+    /// Posts webhook events to the sidecar under test (ControlAPI+Webhooks.swift).
+    let webhooks = WebhookSender()
 
     init(configuration: FakeStiggConfiguration) {
         mutex = Mutex(FakeState(configuration: configuration))

@@ -6,6 +6,8 @@ enum AppError: Error, Equatable {
     case invalidParameter(String, String)
     case customerResourceNotFound(customerId: String, resourceId: String?)
     case unauthorized
+    /// `POST /webhooks/stigg` without the right `Stigg-Webhooks-Secret`.
+    case webhookUnauthorized
     /// A usage or events body that fails validation; nothing of it was stored.
     case invalidBody(String)
     case outboxFull(String)
@@ -27,6 +29,12 @@ enum AppError: Error, Equatable {
                 .unauthorized, code: "unauthorized",
                 message: "missing or wrong token: send Authorization: Bearer <SIDECAR_AUTH_TOKEN> or X-API-KEY: <SIDECAR_AUTH_TOKEN>",
                 headers: ["WWW-Authenticate": #"Bearer realm="entitlement-sidecar""#])
+        case .webhookUnauthorized:
+            // RFC 9110 wants a challenge on every 401; Stigg's scheme is this header.
+            .error(
+                .unauthorized, code: "unauthorized",
+                message: "missing or wrong Stigg-Webhooks-Secret header (must equal SIDECAR_WEBHOOK_SECRET)",
+                headers: ["WWW-Authenticate": #"Stigg-Webhooks-Secret realm="entitlement-sidecar""#])
         case .invalidBody(let why):
             .error(.badRequest, code: "invalid_body", message: why + "; nothing was stored")
         case .outboxFull(let why):

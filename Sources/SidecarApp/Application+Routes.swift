@@ -6,7 +6,7 @@ import SidecarHTTP
 import SidecarSync
 
 extension Application {
-    static func makeRouter(config: SidecarConfig, answers: EntitlementAnswers, usage: UsageService, metrics: SidecarMetrics, startedAt: Date) -> Router {
+    static func makeRouter(config: SidecarConfig, answers: EntitlementAnswers, usage: UsageService, metrics: SidecarMetrics, startedAt: Date, webhook: WebhookRoute? = nil, webhooks: WebhookService? = nil) -> Router {
         let service = answers.service
         var router = Router(errorRenderer: errorRenderer)
         let live = HTTPResponse.json(.ok, Array(#"{"status":"live"}"#.utf8))
@@ -16,7 +16,7 @@ extension Application {
         router.get("/status") { _ in
             .later { respond in
                 service.cacheStatus { cache in
-                    respond(.json(.ok, StatusReport(service: service, usage: usage, cache: cache, startedAt: startedAt, now: service.now()).json()))
+                    respond(.json(.ok, StatusReport(service: service, usage: usage, cache: cache, startedAt: startedAt, now: service.now(), webhooks: webhooks?.counts).json()))
                 }
             }
         }
@@ -32,6 +32,7 @@ extension Application {
         }
         addEntitlementRoutes(to: &router, answers: answers, metrics: metrics)
         addUsageRoutes(to: &router, usage: usage)
+        if let webhook { router.post(WebhookRoute.path) { webhook.handle($0) } }
         if let size = config.benchFixedBytes {
             let fixed = HTTPResponse.json(.ok, fixedBody(size: size))
             router.get("/bench/fixed") { _ in .now(fixed) }

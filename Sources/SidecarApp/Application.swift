@@ -11,7 +11,10 @@ public final class Application: Sendable {
     public let config: SidecarConfig
     public let logger: Logger
     let server: HTTPServer
+    /// `SIDECAR_WEBHOOK_PORT`: serves only the webhook and health routes (DESIGN.md §12).
+    let webhookServer: HTTPServer?
     public let service: EntitlementService
+    public let webhooks: WebhookService
     public let usage: UsageService
     let startedAt: Date
 
@@ -27,13 +30,26 @@ public final class Application: Sendable {
         let answers: EntitlementAnswers
         (answers, usage) = try Application.makeServices(config: config, logger: logger, now: now, tuning: tuning, metrics: metrics)
         service = answers.service
-        let router = Application.makeRouter(config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt)
+        let webhooks = WebhookService(service: answers.service)
+        self.webhooks = webhooks
+        let webhookMetrics = WebhookMetrics(metrics: metrics)
+        let webhook = config.webhookSecret.map { secret in
+            WebhookRoute(secret: SecretCheck(secret), webhooks: webhooks, metrics: webhookMetrics, logger: logger)
+        }
+        let router = Application.makeRouter(
+            config: config, answers: answers, usage: usage, metrics: metrics, startedAt: startedAt, webhook: webhook, webhooks: webhooks)
         var settings = HTTPServerSettings(errorRenderer: Application.errorRenderer)
         settings.headerTimeout = config.headerTimeout
         settings.idleTimeout = config.idleTimeout
         settings.bodyTimeout = config.bodyTimeout
         settings.maxConnections = config.maxConnections
         settings.handlerTimeout = config.handlerTimeout
+        if webhook != nil {
+            // A webhook body past 1 MiB is refused by the HTTP layer before the route runs.
+            settings.onFramingError = { path, error in
+                if error == .bodyTooLarge, path == Substring(WebhookRoute.path) { webhookMetrics.record(type: nil, .rejected) }
+            }
+        }
         let requestMetrics = RequestMetrics(routes: router.patterns)
         metrics.requests.withLock { $0 = requestMetrics }
         let handler = Application.instrument(
@@ -42,7 +58,17 @@ public final class Application: Sendable {
         server = HTTPServer(
             host: config.host, port: config.listenTCP ? config.port : nil, unixSocket: config.unixSocket,
             settings: settings, handler: handler)
+        // Same limits and timeouts; no bearer token (Stigg cannot send one, probes need none).
+        webhookServer = config.webhookPort.map { port in
+            let webhookHandler = Application.instrument(
+                Application.makeWebhookRouter(service: answers.service, webhook: webhook), metrics: requestMetrics,
+                accessLog: config.accessLog ? logger : nil, token: nil)
+            return HTTPServer(host: config.webhookHost, port: port, settings: settings, handler: webhookHandler)
+        }
     }
+
+    /// The webhook-only listener's bound port, once started; nil without one.
+    public var webhookPort: Int? { webhookServer?.port }
 
     /// The bound port, once started.
     public var port: Int { server.port }
@@ -60,6 +86,7 @@ public final class Application: Sendable {
         if let path = config.unixSocket {
             logger.info("listening", metadata: ["unixSocket": "\(path)"])
         }
+        try startWebhookListener()
         return port
     }
 
@@ -69,7 +96,9 @@ public final class Application: Sendable {
     public func shutdown() async {
         logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
         let started = ContinuousClock.now
-        await server.shutdown(grace: config.shutdownGrace)
+        // Reverse order of start: the webhook listener first, within the same grace.
+        await webhookServer?.shutdown(grace: config.shutdownGrace)
+        await server.shutdown(grace: max(.zero, config.shutdownGrace - (ContinuousClock.now - started)))
         if let forwarder = usage.forwarder {
             let left = config.shutdownGrace - (ContinuousClock.now - started)
             let flushed = await forwarder.stop(flushWithin: max(.zero, min(left, Application.flushBudget)))

@@ -16,6 +16,8 @@ struct StatusReport {
     let cache: EntitlementService.CacheStatus
     let startedAt: Date
     let now: Date
+    /// nil when there is no webhook intake at all (tests that build the report directly).
+    var webhooks: WebhookService.Counts? = nil
 
     func json() -> [UInt8] {
         let readiness = service.readiness
@@ -71,6 +73,7 @@ struct StatusReport {
         writer.string(delivery.nextAttemptAt.map(Timestamp.formatRFC3339))
         writer.raw("}")
         writePreload(into: &writer)
+        if let webhooks { writeWebhooks(webhooks, to: &writer) }
         writer.raw("}")
         return writer.bytes
     }
@@ -91,6 +94,20 @@ extension StatusReport {
         writer.string(progress.map { Timestamp.formatRFC3339($0.startedAt) })
         writer.raw(#","finishedAt":"#)
         writer.string(progress?.finishedAt.map(Timestamp.formatRFC3339))
+        writer.raw("}")
+    }
+
+    /// `"webhooks":{"received","duplicates","ignored","lastReceivedAt"}` (DESIGN.md §12),
+    /// counted since start. The secret is not part of it in any form.
+    func writeWebhooks(_ counts: WebhookService.Counts, to writer: inout JSONWriter) {
+        writer.raw(#","webhooks":{"received":"#)
+        writer.integer(counts.received)
+        writer.raw(#","duplicates":"#)
+        writer.integer(counts.duplicates)
+        writer.raw(#","ignored":"#)
+        writer.integer(counts.ignored)
+        writer.raw(#","lastReceivedAt":"#)
+        writer.string(counts.lastReceivedAt.map(Timestamp.formatRFC3339))
         writer.raw("}")
     }
 }

@@ -3,7 +3,8 @@ import SidecarHTTP
 /// `SIDECAR_AUTH_TOKEN` (DESIGN.md §11): a request is let through with
 /// `Authorization: Bearer <token>` (scheme case-insensitive) or `X-API-KEY: <token>`, the
 /// header an official Stigg SDK sends, so an SDK configured with the token just works.
-/// `/livez` and `/readyz` stay open for probes.
+/// `/livez` and `/readyz` stay open for probes, and `/webhooks/stigg` for Stigg, which
+/// cannot send the token and authenticates with its own secret (DESIGN.md §12).
 struct TokenCheck: Sendable {
     private let token: [UInt8]
 
@@ -12,7 +13,7 @@ struct TokenCheck: Sendable {
     }
 
     static func isExempt(_ path: Substring) -> Bool {
-        path == "/livez" || path == "/readyz"
+        path == "/livez" || path == "/readyz" || path == "/webhooks/stigg"
     }
 
     func allows(_ request: HTTPRequest) -> Bool {

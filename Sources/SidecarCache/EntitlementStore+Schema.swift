@@ -70,5 +70,31 @@ extension EntitlementStore {
         Migration(version: 4, name: "outbox send attempts", sql: """
             ALTER TABLE outbox ADD COLUMN attempted INTEGER NOT NULL DEFAULT 0;
             """),
+        // Stigg webhooks (DESIGN.md §12): message ids seen in the last 24 h, so a retried
+        // delivery is a duplicate even after a restart; and the states a webhook made due,
+        // kept until their refresh succeeds so neither an outage nor a restart loses one.
+        Migration(version: 5, name: "webhook dedup and due marks", sql: """
+            CREATE TABLE webhook_messages (
+                message_id  TEXT PRIMARY KEY,
+                received_at REAL NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX webhook_messages_received ON webhook_messages (received_at);
+            CREATE TABLE webhook_due (
+                customer_id TEXT NOT NULL,
+                resource_id TEXT NOT NULL DEFAULT '',
+                -- Grows with every webhook; a refresh clears only the marks it has read, so a
+                -- webhook landing during the refresh keeps its own.
+                generation  INTEGER NOT NULL,
+                -- 0: this state or customer changed; 1: the catalog changed (every state).
+                priority    INTEGER NOT NULL,
+                -- The state's last access when marked: most recently asked go first.
+                asked_at    REAL NOT NULL,
+                marked_at   REAL NOT NULL,
+                PRIMARY KEY (customer_id, resource_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX webhook_due_generation ON webhook_due (generation);
+            -- The refresh order, read a batch at a time even when a plan change marked every state.
+            CREATE INDEX webhook_due_order ON webhook_due (priority, asked_at DESC);
+            """),
     ])
 }

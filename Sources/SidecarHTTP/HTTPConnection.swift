@@ -87,6 +87,9 @@ final class HTTPConnection: @unchecked Sendable {
                 return
             case .error(let error):
                 machine.framingFailed(now: loop.coarseNow)
+                if let observe = loop.settings.onFramingError {
+                    observe(parser.head.target.isEmpty ? nil : HTTPRequest.split(target: parser.head.target).0, error)
+                }
                 let response = loop.settings.errorRenderer(error.status, error.code, error.message)
                 enqueue(response, keepAlive: false, version: .http11, isHead: false)
                 return

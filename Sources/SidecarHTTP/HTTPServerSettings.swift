@@ -22,6 +22,10 @@ public struct HTTPServerSettings: Sendable {
     public var eventLoops: Int = HTTPServerSettings.availableCPUs()
     public var limits = HTTPLimits()
     public var errorRenderer: HTTPErrorRenderer
+    /// Told about every request refused while framing (413, 414, 431, 400 + close), with its
+    /// path when the request line was read: such requests never reach the handler, and the
+    /// application may still want to count them per route.
+    public var onFramingError: (@Sendable (_ path: Substring?, _ error: HTTPParseError) -> Void)?
 
     public init(errorRenderer: @escaping HTTPErrorRenderer) {
         self.errorRenderer = errorRenderer

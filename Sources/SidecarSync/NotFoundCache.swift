@@ -42,4 +42,11 @@ final class NotFoundCache: Sendable {
     func remove(_ key: StateKey) {
         entries.withLock { _ = $0.removeValue(forKey: key) }
     }
+
+    /// Forgets every key of `customerId`: a webhook said something about it changed.
+    func removeCustomer(_ customerId: String) {
+        entries.withLock { entries in
+            for key in entries.keys where key.customerId == customerId { entries[key] = nil }
+        }
+    }
 }

@@ -8,7 +8,11 @@ import Synchronization
 extension SyncEngine {
     /// Probes upstream, starts the preload and the poller. Returns at once.
     public func start() {
-        Task { await self.probe() }
+        // Marks a webhook left before the last stop are refreshed as soon as upstream answers.
+        Task {
+            await self.probe()
+            await self.refreshWebhookMarks()
+        }
         if settings.preload != .none {
             Task { await self.preloadIfDue() }
         }
@@ -52,9 +56,10 @@ extension SyncEngine {
         }
     }
 
-    /// One poller cycle: a probe if the circuit is open, otherwise the most overdue entries
-    /// (one second's worth of the rate cap), then the preload if it is due. Returns when the
-    /// refreshes it started have finished, so a test can call it and then look.
+    /// One poller cycle: a probe if the circuit is open, otherwise the states webhooks marked
+    /// (retried here until they succeed), then the most overdue entries (one second's worth
+    /// of the rate cap), then the preload if it is due. Returns when the refreshes it started
+    /// have finished, so a test can call it and then look.
     public func tick() async {
         guard !stopped.load(ordering: .relaxed) else { return }
         let now = self.now()
@@ -62,6 +67,7 @@ extension SyncEngine {
             await probe()
             return
         }
+        await refreshWebhookMarks()
         if health.allowsBackground(at: now), beginRefreshBatch() {
             let due = dueKeys(at: now, limit: max(0, settings.upstreamRPS - gate.queuedBackground))
             // As many workers as calls may run at once pull from the batch: a batch of 20,000

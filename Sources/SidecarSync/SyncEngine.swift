@@ -36,6 +36,8 @@ public final class SyncEngine: Sendable {
     /// One upstream call per key at a time; everyone asking meanwhile waits for its outcome.
     private let flights = Mutex<[StateKey: [CheckedContinuation<FetchOutcome, Never>]]>([:])
     let timers = Mutex<Timers>(Timers())
+    /// Webhook refreshes: whether a pass runs, and keys whose refresh failed on their own.
+    let webhookPasses = Mutex<WebhookPasses>(WebhookPasses())
     let stopped = Atomic<Bool>(false)
 
     struct Timers {
@@ -120,6 +122,12 @@ public final class SyncEngine: Sendable {
         return nil
     }
 
+    /// Keys being read right now, of one customer or (nil) of everyone: a webhook marks them
+    /// too, since the read may have left before the change.
+    func keysInFlight(customerId: String?) -> [StateKey] {
+        flights.withLock { flights in flights.keys.filter { customerId == nil || $0.customerId == customerId } }
+    }
+
     private func perform(_ key: StateKey, priority: CallPriority) async -> FetchOutcome {
         guard permits(priority) else { return .unavailable }
         await gate.acquire(priority)
@@ -139,6 +147,8 @@ public final class SyncEngine: Sendable {
 
     private func permits(_ priority: CallPriority) -> Bool {
         if stopped.load(ordering: .relaxed) { return false }
+        // A webhook refresh waits out the backoff like routine work: it is retried until it
+        // succeeds, so hammering a failing upstream would gain nothing.
         return priority == .miss ? health.allowsMiss(at: now()) : health.allowsBackground(at: now())
     }
 
@@ -146,9 +156,9 @@ public final class SyncEngine: Sendable {
         switch answer {
         case .state(let state) where state.accessDeniedReason != .customerNotFound:
             do {
-                // A caller is waiting on a miss, so memory gets it; a background refresh of a
-                // state nobody has asked about since start-up only updates the disk.
-                let cached = try store.put(key, state, origin: .upstream, syncedAt: at, onlyIfResident: priority == .background && !isListedForPreload(key))
+                // A caller is waiting on a miss, so memory gets it; a background or webhook
+                // refresh of a state nobody has asked about since start-up only updates the disk.
+                let cached = try store.put(key, state, origin: .upstream, syncedAt: at, onlyIfResident: priority != .miss && !isListedForPreload(key))
                 notFound.remove(key)
                 return .state(cached)
             } catch {

@@ -2,19 +2,22 @@ import Dispatch
 import Synchronization
 
 /// Which queue an upstream call waits in: a request is waiting on a miss, nobody is waiting
-/// on a refresh, so misses always go first (DESIGN.md §11).
+/// on a refresh, so misses always go first (DESIGN.md §11); a webhook said a state changed,
+/// so its refresh goes before routine ones (DESIGN.md §12).
 public enum CallPriority: Sendable {
     case miss
+    case webhook
     case background
 }
 
 /// Admits upstream calls within the concurrency cap and the token bucket, misses before
-/// background work, first come first served within each.
+/// webhook refreshes before background work, first come first served within each.
 final class UpstreamGate: Sendable {
     private struct State {
         var inUse = 0
         var bucket: TokenBucket
         var misses: [CheckedContinuation<Void, Never>] = []
+        var webhooks: [CheckedContinuation<Void, Never>] = []
         var background: [CheckedContinuation<Void, Never>] = []
         var timerArmed = false
     }
@@ -33,6 +36,7 @@ final class UpstreamGate: Sendable {
             state.withLock { state in
                 switch priority {
                 case .miss: state.misses.append(continuation)
+                case .webhook: state.webhooks.append(continuation)
                 case .background: state.background.append(continuation)
                 }
             }
@@ -54,7 +58,7 @@ final class UpstreamGate: Sendable {
         var admitted: [CheckedContinuation<Void, Never>] = []
         var armTimer: Double?
         state.withLock { state in
-            while state.inUse < concurrency, !(state.misses.isEmpty && state.background.isEmpty) {
+            while state.inUse < concurrency, !(state.misses.isEmpty && state.webhooks.isEmpty && state.background.isEmpty) {
                 if let wait = state.bucket.take(now: UpstreamGate.monotonicSeconds()) {
                     if !state.timerArmed {
                         state.timerArmed = true
@@ -63,7 +67,13 @@ final class UpstreamGate: Sendable {
                     break
                 }
                 state.inUse += 1
-                admitted.append(state.misses.isEmpty ? state.background.removeFirst() : state.misses.removeFirst())
+                if !state.misses.isEmpty {
+                    admitted.append(state.misses.removeFirst())
+                } else if !state.webhooks.isEmpty {
+                    admitted.append(state.webhooks.removeFirst())
+                } else {
+                    admitted.append(state.background.removeFirst())
+                }
             }
         }
         if let wait = armTimer {

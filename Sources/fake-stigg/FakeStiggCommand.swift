@@ -33,7 +33,14 @@ struct FakeStiggCommand: ParsableCommand {
     @Option(help: "Error body shape: nested or flat.")
     var errorShape = "nested"
 
+    @Option(help: "Post entitlements.updated here whenever a state changes (e.g. http://127.0.0.1:8787/webhooks/stigg).")
+    var webhookUrl: String?
+
+    @Option(help: "The Stigg-Webhooks-Secret sent with every webhook (with --webhook-url).")
+    var webhookSecret: String?
+
     func validate() throws {
+        guard (webhookUrl == nil) == (webhookSecret == nil) else { throw ValidationError("--webhook-url and --webhook-secret go together") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard customers >= 0 else { throw ValidationError("--customers must be >= 0") }
         guard UnknownCustomerAnswer(rawValue: unknownCustomer) != nil else {
@@ -50,6 +57,7 @@ struct FakeStiggCommand: ParsableCommand {
         let fake = FakeStigg(configuration: configuration)
         if seedDemo { fake.seedDemo() }
         fake.addSyntheticCustomers(count: customers)
+        if let webhookUrl, let webhookSecret { fake.setWebhookTarget(url: webhookUrl, secret: webhookSecret) }
         let bound = try fake.start(host: host, port: port)
         // Scripts wait for this exact line to learn the port.
         FileHandle.standardError.write(Data("listening port=\(bound)\n".utf8))

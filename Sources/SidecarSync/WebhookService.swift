@@ -1,0 +1,88 @@
+import Foundation
+import SidecarCache
+import SidecarModel
+import Synchronization
+
+/// Stigg webhook intake (DESIGN.md §12): records a delivery and its effect durably, then
+/// wakes the engine's webhook refreshes. The answer waits for SQLite, never for upstream.
+public final class WebhookService: Sendable {
+    /// What became of one authenticated delivery with a valid body.
+    public enum Outcome: String, Sendable {
+        /// Recorded; the states it names are due (none, if none is cached).
+        case applied
+        /// Its `messageId` was seen within 24 h: nothing was done again.
+        case duplicate
+        /// Its type is none the cache acts on, or it names no customer (or the sidecar is offline).
+        case ignored
+    }
+
+    /// For `/status`; counted since start.
+    public struct Counts: Sendable, Equatable {
+        public var received = 0
+        public var duplicates = 0
+        public var ignored = 0
+        public var lastReceivedAt: Date?
+    }
+
+    let store: EntitlementStore
+    let engine: SyncEngine?
+    let now: @Sendable () -> Date
+    private let tally = Mutex(Counts())
+
+    public init(service: EntitlementService) {
+        store = service.store
+        engine = service.engine
+        now = service.now
+    }
+
+    public var counts: Counts { tally.withLock { $0 } }
+
+    /// Records `event` on the store's queue and calls `completion` there once it is durable
+    /// (or failed: nothing was recorded, so Stigg's retry will find it new). Safe to call on
+    /// an event loop.
+    public func receive(_ event: WebhookEvent, completion: @escaping @Sendable (Result<Outcome, StoreError>) -> Void) {
+        let at = now()
+        guard let engine else {
+            // Offline: nothing is fetched, so nothing to refresh or to deduplicate.
+            count(.ignored, at: at)
+            return completion(.success(.ignored))
+        }
+        let inFlight: [StateKey]
+        switch event.effect {
+        case .refreshState(let key):
+            engine.forgetNotFound(customerId: key.customerId)
+            inFlight = engine.keysInFlight(customerId: key.customerId).filter { $0 == key }
+        case .refreshCustomer(let customerId):
+            engine.forgetNotFound(customerId: customerId)
+            inFlight = engine.keysInFlight(customerId: customerId)
+        case .refreshAll:
+            inFlight = engine.keysInFlight(customerId: nil)
+        case .ignore:
+            inFlight = []
+        }
+        store.onQueue { [self] in
+            let outcome: Outcome
+            do throws(StoreError) {
+                switch try store.recordWebhook(event, extraKeys: inFlight, at: at) {
+                case .duplicate: outcome = .duplicate
+                case .recorded(let marked):
+                    outcome = event.effect == .ignore ? .ignored : .applied
+                    if marked > 0 { engine.wakeWebhookRefresh() }
+                }
+            } catch {
+                return completion(.failure(error))
+            }
+            count(outcome, at: at)
+            completion(.success(outcome))
+        }
+    }
+
+    private func count(_ outcome: Outcome, at: Date) {
+        tally.withLock { tally in
+            tally.received += 1
+            if outcome == .duplicate { tally.duplicates += 1 }
+            if outcome == .ignored { tally.ignored += 1 }
+            tally.lastReceivedAt = at
+        }
+    }
+}
