@@ -42,7 +42,7 @@ def usage_load(a):
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     lock = threading.Lock()
-    totals = {"requests": 0, "acked_requests": 0, "acked_records": 0, "non_200": 0, "errors": 0, "late": 0}
+    totals = {"requests": 0, "acked_requests": 0, "acked_records": 0, "non_2xx": 0, "errors": 0, "late": 0}
     latencies = []
     statuses = {}
     start = time.monotonic() + 0.05
@@ -80,12 +80,12 @@ def usage_load(a):
                     totals["requests"] += 1
                     statuses[r.status] = statuses.get(r.status, 0) + 1
                     latencies.append(elapsed)
-                    if r.status == 200:
+                    if 200 <= r.status < 300:
                         totals["acked_requests"] += 1
                         totals["acked_records"] += len(json.loads(data)["data"])
                     else:
-                        totals["non_200"] += 1
-                        if totals["non_200"] <= 3:
+                        totals["non_2xx"] += 1
+                        if totals["non_2xx"] <= 3:
                             log("usage-load: %d %s" % (r.status, data[:200]))
             except (OSError, http.client.HTTPException) as e:
                 with lock:
