@@ -126,7 +126,7 @@ SNAPSHOT_CUSTOMER = (
     '{"customerId":"%s","resourceId":null,"accessDeniedReason":null,"entitlements":['
     '{"type":"FEATURE","isGranted":true,"accessDeniedReason":null,'
     '"feature":{"id":"feature-api-calls","displayName":"API Calls","featureType":"NUMBER","featureStatus":"ACTIVE"},'
-    '"usageLimit":1000,"hasUnlimitedUsage":false,"currentUsage":%03d,"resetPeriod":"MONTH",'
+    '"usageLimit":1000,"hasUnlimitedUsage":false,"currentUsage":%d,"resetPeriod":"MONTH",'
     '"usagePeriodAnchor":"2026-01-01T00:00:00.000Z","usagePeriodStart":"2099-11-01T00:00:00.000Z",'
     '"usagePeriodEnd":"2099-12-01T00:00:00.000Z","validUntil":"2099-12-01T00:00:00.000Z",'
     '"entitlementUpdatedAt":"2026-01-01T00:00:00.000Z"},'
@@ -136,18 +136,20 @@ SNAPSHOT_CUSTOMER = (
 
 def snapshot(a):
     """Customers synthetic-000001... with the fake's synthetic shape (a monthly metered feature
-    and a boolean one); currentUsage is i % 1000 written with at least 3 digits, so --bump
-    changes one value without changing the file's size."""
+    and a boolean one). currentUsage is 100 + i % 899, always three digits, so --bump (one
+    more for that customer) changes one value without changing the file's size."""
+    def usage(i):
+        return 100 + i % 899
     with open(a.out, "w") as f:
         f.write('{"customers":[\n')
         for i in range(1, a.customers + 1):
-            usage = i % 1000
-            if i == a.bump:
-                usage = (usage + 1) % 1000
-            f.write(SNAPSHOT_CUSTOMER % ("synthetic-%06d" % i, usage))
+            f.write(SNAPSHOT_CUSTOMER % ("synthetic-%06d" % i, usage(i) + (1 if i == a.bump else 0)))
             f.write(",\n" if i < a.customers else "\n")
         f.write("]}\n")
-    print(json.dumps({"file": a.out, "bytes": os.path.getsize(a.out), "customers": a.customers}))
+    out = {"file": a.out, "bytes": os.path.getsize(a.out), "customers": a.customers}
+    if a.bump:
+        out.update({"customer": "synthetic-%06d" % a.bump, "old": usage(a.bump), "new": usage(a.bump) + 1})
+    print(json.dumps(out))
 
 
 # --- ready -------------------------------------------------------------------------------
@@ -192,7 +194,11 @@ def ready(a):
             time.sleep(0.002)
         ready_s = time.monotonic() - start
         rss0, hwm0 = status_kib(proc.pid, "VmRSS"), status_kib(proc.pid, "VmHWM")
-        result.update({"ready_ms": round(ready_s * 1000), "readyz": body.strip()[:80],
+        try:
+            readyz = json.loads(body)["status"]
+        except (ValueError, KeyError, TypeError):
+            readyz = body.strip()[:40]
+        result.update({"ready_ms": round(ready_s * 1000), "readyz": readyz,
                        "rss_ready_mib": round(rss0 / 1024, 1), "hwm_ready_mib": round(hwm0 / 1024, 1)})
         if not result["ready"]:
             return result
