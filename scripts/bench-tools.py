@@ -282,6 +282,17 @@ def requests(a):
 
 
 # --- callgrind ---------------------------------------------------------------------------
+def demangle(names):
+    """Swift symbol -> readable name, through `swift demangle --simplified` when it exists."""
+    names = [n for n in names if n.startswith("$s") or n.startswith("_$s")]
+    try:
+        out = subprocess.run(["swift", "demangle", "--simplified"], input="\n".join(names), text=True,
+                             capture_output=True, timeout=120).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return dict(zip(names, out)) if len(out) >= len(names) else {}
+
+
 def callgrind(a):
     """Reads a callgrind.out file (instructions, Ir) and prints, per request: total Ir, the
     exclusive and inclusive Ir of the top functions, and call counts of chosen functions."""
@@ -290,6 +301,7 @@ def callgrind(a):
     incl_calls = {}     # caller -> inclusive Ir of its calls
     calls_to = {}       # callee -> number of calls
     callee_ir = {}      # callee -> inclusive Ir over all calls (recursion counts twice)
+    edges = {}          # (caller, callee) -> [calls, inclusive Ir]
     objs = {}
     fn = None
     fn_obj = {}
@@ -319,6 +331,9 @@ def callgrind(a):
                     calls_to[callee] = calls_to.get(callee, 0) + n
                     callee_ir[callee] = callee_ir.get(callee, 0) + ir
                     incl_calls[fn] = incl_calls.get(fn, 0) + ir
+                    e = edges.setdefault((fn, callee), [0, 0])
+                    e[0] += n
+                    e[1] += ir
                     pending_call = None
                 else:
                     self_ir[fn] = self_ir.get(fn, 0) + ir
@@ -340,8 +355,10 @@ def callgrind(a):
                 pass
     n = a.requests
 
-    def short(name, width=110):
-        name = re.sub(r"\$s\S*", lambda m: m.group(0)[:60], name)
+    demangled = demangle(set(self_ir) | set(calls_to))
+
+    def short(name, width=120):
+        name = demangled.get(name, name)
         return name if len(name) <= width else name[: width - 1] + "…"
 
     out = {"requests": n, "total_ir": total, "ir_per_request": round(total / n, 1)}
@@ -362,6 +379,16 @@ def callgrind(a):
                          "self_ir_per_req": round(sum(self_ir.get(k, 0) for k in hits) / n, 1),
                          "functions": len(hits)}
     out["groups"] = groups
+    # The callees of chosen functions (a call tree one level deep), per request.
+    trees = {}
+    for pattern in (a.tree or []):
+        rx = re.compile(pattern)
+        for caller in sorted((k for k in inclusive if rx.search(k)), key=lambda k: -inclusive[k])[:3]:
+            kids = sorted(((callee, c, ir) for (f, callee), (c, ir) in edges.items() if f == caller), key=lambda t: -t[2])
+            trees[short(caller)] = {"incl_ir_per_req": round(inclusive[caller] / n, 1), "self_ir_per_req": round(self_ir.get(caller, 0) / n, 1),
+                                    "callees": [{"fn": short(k), "calls_per_req": round(c / n, 2), "incl_ir_per_req": round(ir / n, 1)}
+                                                for k, c, ir in kids[: a.top] if ir / n >= 1]}
+    out["trees"] = trees
     print(json.dumps(out, indent=1))
 
 
@@ -402,6 +429,7 @@ def main():
     c.add_argument("--requests", type=int, required=True)
     c.add_argument("--top", type=int, default=40)
     c.add_argument("--count", nargs=2, action="append", metavar=("LABEL", "REGEX"))
+    c.add_argument("--tree", action="append", metavar="REGEX", help="list the callees of the (up to 3) costliest functions matching")
     a = p.parse_args()
     {"usage-load": usage_load, "snapshot": snapshot, "ready": ready, "requests": requests, "callgrind": callgrind}[a.cmd](a)
 
