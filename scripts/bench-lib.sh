@@ -146,3 +146,60 @@ duration_s() {
         *) echo "${BASH_REMATCH[1]}" ;;
     esac
 }
+
+nginx_bin() { if [[ -x /usr/sbin/nginx ]]; then echo /usr/sbin/nginx; else command -v nginx; fi; }
+
+# nginx_yardstick DIR PORT BODY HEAD: DIR/nginx.conf and DIR/www/bench.json for DESIGN §9's
+# yardstick: nginx serves BODY's exact bytes at /bench.json with every header of HEAD (a
+# `curl -D` file of the sidecar's answer) but those nginx writes itself. DIR must be readable
+# by nginx's worker, which drops root.
+nginx_yardstick() {
+    local dir=$1 port=$2 body=$3 head=$4 line name value content_type=application/octet-stream add_headers=""
+    mkdir -p "$dir/www" "$dir/nginx-temp"
+    chmod 755 "$dir" "$dir/www"
+    cp "$body" "$dir/www/bench.json"
+    chmod 644 "$dir/www/bench.json"
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        [[ $line == *:* ]] || continue
+        name=${line%%:*} value=${line#*:}
+        value=${value#"${value%%[![:space:]]*}"}
+        [[ $value != *[\"\\\$]* ]] || bench_die "cannot copy header '$name' into nginx's config: $value"
+        case ${name,,} in
+            date | content-length | connection | keep-alive | server | transfer-encoding) ;;
+            content-type) content_type=$value ;;
+            *) add_headers+="            add_header $name \"$value\";"$'\n' ;;
+        esac
+    done < <(tail -n +2 "$head")
+    cat >"$dir/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/nginx-error.log error;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile off;
+    open_file_cache max=16 inactive=60s;
+    open_file_cache_valid 60s;
+    keepalive_requests 1000000000;
+    server_tokens off;
+    etag off;
+    max_ranges 0;
+    types { }
+    default_type "$content_type";
+    client_body_temp_path $dir/nginx-temp/body;
+    proxy_temp_path $dir/nginx-temp/proxy;
+    fastcgi_temp_path $dir/nginx-temp/fastcgi;
+    uwsgi_temp_path $dir/nginx-temp/uwsgi;
+    scgi_temp_path $dir/nginx-temp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/www;
+        location = /bench.json {
+$add_headers            add_header Last-Modified "";
+        }
+    }
+}
+NGINX
+}
