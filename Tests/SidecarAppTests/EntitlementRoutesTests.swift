@@ -32,7 +32,7 @@ struct EntitlementRoutesTests {
     ]
 
     @Test("decisions on both check routes, with provenance", arguments: checks)
-    func check(_ testCase: CheckCase) throws {
+    func check(_ testCase: CheckCase) async throws {
         let app = try makeApp()
         let ours = try app.get("/entitlements/check?\(testCase.query)")
         #expect(ours.status == 200)
@@ -50,10 +50,11 @@ struct EntitlementRoutesTests {
         // usageUpdatedAt of an unknown currency is the time of each answer (§11).
         let mask = /"usageUpdatedAt":"[^"]*"/
         #expect(compatible.text.replacing(mask, with: "") == ours.text.replacing(mask, with: ""))
+        await app.shutdown()
     }
 
     @Test("unknown customers get the fallback rules, or a deny with reason Unknown")
-    func fallback() throws {
+    func fallback() async throws {
         let app = try makeApp(fallback: #"{"feature-x":{"hasAccess":true,"usageLimit":1000},"feature-y":{"hasAccess":true,"isUnlimited":true}}"#)
         let limited = try app.get("/entitlements/check?customerId=stranger&featureId=feature-x&requestedUsage=1000")
         #expect(limited.data["isGranted"] as? Bool == true)
@@ -69,10 +70,11 @@ struct EntitlementRoutesTests {
         let listing = try app.get("/entitlements?customerId=stranger")
         #expect((listing.data["entitlements"] as? [Any])?.count == 2)
         #expect(listing.header("X-Sidecar-Source") == "fallback")
+        await app.shutdown()
     }
 
     @Test("listings: Stigg's body, resource scope, 404 for an unknown resource")
-    func listings() throws {
+    func listings() async throws {
         let app = try makeApp()
         let all = try app.get("/entitlements?customerId=demo-pro")
         #expect(all.status == 200)
@@ -87,10 +89,11 @@ struct EntitlementRoutesTests {
         #expect((missing.json["error"] as? [String: Any])?["code"] as? String == "CustomerResourceNotFound")
         let archived = try app.get("/entitlements?customerId=demo-archived")
         #expect(archived.data["accessDeniedReason"] as? String == "CustomerIsArchived")
+        await app.shutdown()
     }
 
     @Test("HEAD answers the headers of GET without a body")
-    func head() throws {
+    func head() async throws {
         let app = try makeApp()
         let get = try app.get("/entitlements/check?customerId=demo-pro&featureId=feature-sso")
         let head = try app.get("/entitlements/check?customerId=demo-pro&featureId=feature-sso", method: "HEAD")
@@ -98,15 +101,17 @@ struct EntitlementRoutesTests {
         #expect(head.body.isEmpty)
         #expect(head.header("Content-Length") == get.header("Content-Length"))
         #expect(head.header("X-Sidecar-Source") == "cache")
+        await app.shutdown()
     }
 
     @Test("percent-encoded ids and comma lists are decoded")
-    func percentDecoding() throws {
+    func percentDecoding() async throws {
         let app = try makeApp()
         let path = try app.get("/api/v1/customers/demo%2Dpro/entitlements/check?featureId=feature%2Dsso")
         #expect(path.data["isGranted"] as? Bool == true)
         let plus = try app.get("/entitlements/check?customerId=demo-pro&featureId=feature-seats&requestedValues=a%2Cb")
         #expect(plus.status == 200)
+        await app.shutdown()
     }
 
     struct BadQuery: Sendable, CustomStringConvertible {
@@ -136,7 +141,7 @@ struct EntitlementRoutesTests {
     ]
 
     @Test("bad queries get 400 naming the parameter, and the connection stays open", arguments: badQueries)
-    func validation(_ bad: BadQuery) throws {
+    func validation(_ bad: BadQuery) async throws {
         let app = try makeApp()
         let client = try RawClient(port: app.port)
         try client.send("GET \(bad.target) HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -145,14 +150,16 @@ struct EntitlementRoutesTests {
         #expect(response.errorMessage.contains(bad.names))
         try client.send("GET /livez HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(try client.readResponse()?.status == 200)
+        await app.shutdown()
     }
 
     @Test("unknown query parameters are ignored; readiness says offline")
-    func extras() throws {
+    func extras() async throws {
         let app = try makeApp()
         let response = try app.get("/entitlements/check?customerId=demo-pro&featureId=feature-sso&utm=1")
         #expect(response.data["isGranted"] as? Bool == true)
         let ready = try app.get("/readyz")
         #expect(ready.json["status"] as? String == "ready")
+        await app.shutdown()
     }
 }

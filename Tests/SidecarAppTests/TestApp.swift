@@ -6,12 +6,6 @@ import SidecarTestSupport
 
 let demoSnapshotPath = repositoryRoot.appendingPathComponent("config/offline-entitlements.json").path
 
-/// A fresh directory under the system temp dir, for one test's database.
-func makeTempDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// A started application on port 0 with the demo snapshot and a temp database.
 func makeApp(

@@ -5,6 +5,7 @@ import Foundation
 import SidecarApp
 import SidecarConfig
 import Testing
+import SidecarTestSupport
 
 /// One request over a Unix-domain socket with `Connection: close`; returns the raw response.
 func requestOverUnixSocket(_ path: String, _ request: String) throws -> String {

@@ -14,8 +14,8 @@ struct OutboxTests {
     /// A store holding `c1` with a metered `feature-api-calls` at 10 of 100.
     func makeStore(path: String? = nil) throws -> (EntitlementStore, String) {
         let path = try path ?? {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-test-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // Under the test process's scratch root, removed when the run ends.
+            let directory = try makeTempDirectory("outbox-test")
             return directory.appendingPathComponent("cache.sqlite").path
         }()
         let store = try EntitlementStore.open(path: path).store

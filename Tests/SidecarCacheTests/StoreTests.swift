@@ -6,8 +6,8 @@ import Testing
 @Suite("Entitlement store: SQLite behind an in-memory working set")
 struct StoreTests {
     func makePath() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Under the test process's scratch root, removed when the run ends.
+        let directory = try makeTempDirectory("store-test")
         return directory.appendingPathComponent("cache.sqlite").path
     }
 

@@ -97,8 +97,7 @@ func makeHarness(
     let fake = FakeStigg()
     fake.seedDemo()
     try fake.start()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sync-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let directory = try makeTempDirectory("sync-test")
     let store = try EntitlementStore.open(path: directory.appendingPathComponent("cache.sqlite").path).store
     try store.loadLazily(origin: .upstream)
     let client = StiggClient(configuration: UpstreamConfiguration(baseURL: URL(string: fake.baseURL)!, apiKey: apiKey, timeout: timeout))

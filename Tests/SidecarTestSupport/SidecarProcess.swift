@@ -23,8 +23,7 @@ public final class SidecarProcess: Sendable {
         // A private database and the shipped snapshot unless the test says otherwise, so
         // tests never share state through the working directory.
         let defaults = [
-            "SIDECAR_DB_PATH": FileManager.default.temporaryDirectory
-                .appendingPathComponent("sidecar-\(UUID().uuidString).sqlite").path,
+            "SIDECAR_DB_PATH": try makeTempDirectory("sidecar-process").appendingPathComponent("sidecar.sqlite").path,
             "SIDECAR_OFFLINE_FILE": SidecarProcess.repositoryRoot.appendingPathComponent("config/offline-entitlements.json").path,
         ]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIDECAR_") && !$0.key.hasPrefix("STIGG_") }

@@ -21,14 +21,30 @@ public func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) 
     return condition()
 }
 
-/// A fresh directory under the system temp dir, removed with everything in it when the last
-/// reference goes, so a test leaves nothing behind even when it fails half-way.
+/// One directory per test process under the system temp dir, holding every test's files and
+/// removed with them when the process exits, so a run leaves nothing behind even where a test
+/// failed half-way or a database outlives its test.
+public let testScratchRoot: URL = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: testScratchRoot) }
+    return root
+}()
+
+/// A fresh directory for one test's files (under `testScratchRoot`).
+public func makeTempDirectory(_ prefix: String = "sidecar-test") throws -> URL {
+    let url = testScratchRoot.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A fresh directory, removed with everything in it when the last reference goes (and at the
+/// latest when the process exits, with `testScratchRoot`).
 public final class TemporaryDirectory: Sendable {
     public let url: URL
 
     public init(_ prefix: String = "sidecar-test") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        url = try makeTempDirectory(prefix)
     }
 
     /// The path of `name` inside the directory.
