@@ -1,4 +1,5 @@
 import Testing
+import SidecarTestSupport
 @testable import SidecarHTTP
 
 /// How bytes reach the parser: whole, one at a time, or cut at random places.
@@ -10,7 +11,7 @@ enum Feeding: CaseIterable, Sendable {
         case .whole: return [bytes]
         case .byteByByte: return bytes.map { [$0] }
         case .randomSplits:
-            var generator = SplitMix64(seed: seed)
+            var generator = SeededRandom(seed: seed)
             var chunks: [[UInt8]] = []
             var index = 0
             while index < bytes.count {
@@ -20,18 +21,6 @@ enum Feeding: CaseIterable, Sendable {
             }
             return chunks
         }
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

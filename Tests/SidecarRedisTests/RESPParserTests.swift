@@ -1,4 +1,5 @@
 import Testing
+import SidecarTestSupport
 @testable import SidecarRedis
 
 @Suite struct RESPParserTests {
