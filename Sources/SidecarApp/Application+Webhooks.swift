@@ -96,7 +96,7 @@ extension Application {
         guard let webhookServer else { return }
         do {
             let port = try webhookServer.start()
-            logger.info("listening for webhooks", metadata: ["host": "\(config.webhookHost)", "port": "\(port)"])
+            logger.info("listening for webhooks", metadata: ["host": "\(config.webhookHost)", "port": .stringConvertible(port)])
         } catch {
             server.shutdown(grace: .zero) {}
             throw StartupError(description: "cannot listen for webhooks on \(config.webhookHost):\(config.webhookPort ?? 0) (SIDECAR_WEBHOOK_HOST/SIDECAR_WEBHOOK_PORT): \(error)")

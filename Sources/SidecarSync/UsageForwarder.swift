@@ -241,7 +241,7 @@ public final class UsageForwarder: Sendable {
             return status.consecutiveFailures
         }
         logger.log(level: failures == 1 ? .warning : .notice, "usage delivery failed; will retry", metadata: [
-            "error": "\(error)", "consecutiveFailures": "\(failures)",
+            "error": "\(error)", "consecutiveFailures": .stringConvertible(failures),
         ])
     }
 
@@ -256,7 +256,7 @@ public final class UsageForwarder: Sendable {
         guard due else { return }
         do {
             let removed = try store.pruneOutbox(before: at.addingTimeInterval(-settings.retention.seconds))
-            if removed > 0 { logger.info("pruned delivered usage records", metadata: ["count": "\(removed)"]) }
+            if removed > 0 { logger.info("pruned delivered usage records", metadata: ["count": .stringConvertible(removed)]) }
         } catch {
             logger.error("cannot prune the usage outbox", metadata: ["error": "\(error)"])
         }
