@@ -47,8 +47,9 @@ extension HTTPParser {
     }
 
     mutating func parseHeaderLine(trailer: Bool) -> Step {
+        // A field line counts with its CRLF, so the line itself gets the room less two.
         let room = limits.maxHeaderBytes - headerBytes
-        switch nextLine(limit: max(room, 0), tooLong: .headersTooLarge) {
+        switch nextLine(limit: max(room - 2, 0), tooLong: .headersTooLarge) {
         case .failure(let error): return .fail(error)
         case .success(nil): return .needMore
         case .success(let line?):

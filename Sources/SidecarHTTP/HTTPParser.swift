@@ -111,7 +111,11 @@ public struct HTTPParser: Sendable {
         }
         guard let lf = found else {
             scanIndex = end
-            return end - readIndex > limit ? .failure(tooLong) : .success(nil)
+            // A trailing CR may be the line's own terminator, whose LF is still on its way: it
+            // does not count, so the answer never depends on where a read ended.
+            let pending = end - readIndex
+            let line = pending > 0 && buffer[end - 1] == 0x0D ? pending - 1 : pending
+            return line > limit ? .failure(tooLong) : .success(nil)
         }
         guard lf > readIndex, buffer[lf - 1] == 0x0D else { return .failure(.bareLineFeed) }
         let line = readIndex..<(lf - 1)

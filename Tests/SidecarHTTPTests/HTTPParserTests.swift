@@ -215,3 +215,37 @@ struct HTTPParserTests {
         }
     }
 }
+
+/// Found by `scripts/fuzz http`: a line of exactly the limit was accepted when its CR and LF
+/// arrived in one read and refused when a read ended between them.
+@Suite("Lines at exactly the limit, however the bytes arrive")
+struct LineLimitTests {
+    var limits: HTTPLimits {
+        var limits = HTTPLimits()
+        limits.maxRequestLineBytes = 64
+        limits.maxHeaderBytes = 128
+        return limits
+    }
+
+    @Test("a request line of exactly the limit is accepted; one byte more is 414", arguments: Feeding.allCases)
+    func requestLine(_ feeding: Feeding) {
+        let prefix = "GET /"
+        let suffix = " HTTP/1.1"
+        let path = String(repeating: "a", count: limits.maxRequestLineBytes - prefix.count - suffix.count)
+        let exact = Array("\(prefix)\(path)\(suffix)\r\nHost: t\r\n\r\n".utf8)
+        #expect(parse(exact, feeding: feeding, limits: limits).requests.count == 1)
+        let over = Array("\(prefix)\(path)a\(suffix)\r\nHost: t\r\n\r\n".utf8)
+        #expect(parse(over, feeding: feeding, limits: limits).error == .requestLineTooLong)
+    }
+
+    @Test("a header section of exactly the limit (field lines with their CRLF) is accepted; one byte more is 431", arguments: Feeding.allCases)
+    func headerSection(_ feeding: Feeding) {
+        let host = "Host: t\r\n"
+        let name = "X-Pad: "
+        let fill = String(repeating: "b", count: limits.maxHeaderBytes - host.utf8.count - name.utf8.count - 2)
+        let exact = Array("GET / HTTP/1.1\r\n\(host)\(name)\(fill)\r\n\r\n".utf8)
+        #expect(parse(exact, feeding: feeding, limits: limits).requests.count == 1)
+        let over = Array("GET / HTTP/1.1\r\n\(host)\(name)\(fill)b\r\n\r\n".utf8)
+        #expect(parse(over, feeding: feeding, limits: limits).error == .headersTooLarge)
+    }
+}
