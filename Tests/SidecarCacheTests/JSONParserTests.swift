@@ -76,4 +76,15 @@ struct JSONParserTests {
         #expect(JSONParser.offset(of: [.key("a"), .index(5)], in: bytes) == nil)
         #expect(JSONParser.offset(of: [.key("zz")], in: bytes) == nil)
     }
+
+    // Found by scripts/fuzz (json): the locator stepped over structural bytes unchecked and
+    // read past the end of truncated text.
+    @Test(arguments: [
+        ("[ ", [JSONPathComponent.index(1)]), ("[1, ", [.index(1)]), ("{\"a\"", [.key("a")]),
+        ("{\"a\":", [.key("a")]), ("{\"a\" 1}", [.key("a")]), ("{\"a\":1,", [.key("b")]), ("{\"a\"", [.key("b")]),
+        ("{", [.key("a")]), ("[", [.index(0)]), ("{a:1}", [.key("a")]),
+    ])
+    func locatingInTruncatedTextFindsNothing(text: String, path: [JSONPathComponent]) {
+        #expect(JSONParser.offset(of: path, in: Array(text.utf8)) == nil)
+    }
 }
