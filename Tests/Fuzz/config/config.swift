@@ -21,7 +21,7 @@ private let path: String = {
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let contents = Data(bytes: data, count: size)
     guard FileManager.default.createFile(atPath: path, contents: contents) else {
-        preconditionFailure("cannot write \(path)")
+        fatalError("cannot write \(path)")
     }
     let secrets = ((try? SidecarConfig.fileValues(path: path)) ?? [:])
         .filter { secretKeys.contains($0.key) && $0.value.count >= 8 }
@@ -31,7 +31,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         let message = error.description
         for secret in secrets where message.contains(secret) {
-            preconditionFailure("a secret from the file appears in the error: \(message)")
+            fatalError("a secret from the file appears in the error: \(message)")
         }
     }
     return 0

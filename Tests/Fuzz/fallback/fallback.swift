@@ -22,12 +22,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for usage in [nil, 0, 1, 1e6] as [Double?] {
             let feature = rules.decide(CheckRequest(customerId: "c", target: .feature(id), requestedUsage: usage), now: now)
             if !rule.hasAccess {
-                precondition(!feature.isGranted, "\(id): granted without access")
+                require(!feature.isGranted, "\(id): granted without access")
             } else if rule.isUnlimited {
-                precondition(feature.isGranted, "\(id): unlimited rule denied usage \(String(describing: usage))")
+                require(feature.isGranted, "\(id): unlimited rule denied usage \(String(describing: usage))")
             }
             let credit = rules.decide(CheckRequest(customerId: "c", target: .currency(id), requestedUsage: usage), now: now)
-            if !rule.hasAccess { precondition(!credit.isGranted, "\(id): credit granted without access") }
+            if !rule.hasAccess { require(!credit.isGranted, "\(id): credit granted without access") }
             var writer = JSONWriter()
             writer.entitlement(feature.entitlement)
             writer.entitlement(credit.entitlement)
@@ -35,8 +35,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if let allowed = rule.enumValues {
             let request = CheckRequest(customerId: "c", target: .feature(id), requestedValues: Array(allowed.prefix(4)) + ["not-listed-\(id)"])
             let decision = rules.decide(request, now: now)
-            precondition(!decision.isGranted || allowed.contains("not-listed-\(id)"), "\(id): value outside enumValues granted")
+            require(!decision.isGranted || allowed.contains("not-listed-\(id)"), "\(id): value outside enumValues granted")
         }
     }
     return 0
+}
+
+/// `precondition` without its message in -O builds is no use to whoever reads the crash log.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

@@ -32,11 +32,11 @@ private struct Outcome: Equatable {
 }
 
 private func check(_ request: HTTPRequest) -> Parsed {
-    precondition(!request.method.isEmpty, "empty method accepted")
-    precondition(request.body.count <= limits.maxBodyBytes, "body of \(request.body.count) bytes passed the limit")
+    require(!request.method.isEmpty, "empty method accepted")
+    require(request.body.count <= limits.maxBodyBytes, "body of \(request.body.count) bytes passed the limit")
     let lengths = request.headers.filter { $0.name.lowercased() == "content-length" }
     if lengths.count == 1, let declared = Int(lengths[0].value) {
-        precondition(request.body.count == declared, "Content-Length \(declared) but \(request.body.count) body bytes")
+        require(request.body.count == declared, "Content-Length \(declared) but \(request.body.count) body bytes")
     }
     _ = request.wantsKeepAlive
     _ = (request.path, request.query)
@@ -61,7 +61,7 @@ private func parse(_ bytes: [UInt8], cuts: [Int]) -> Outcome {
             case .error(let error):
                 // A failed parser stays failed: the connection closes after the error response.
                 guard case .error(let again) = parser.next(), again == error else {
-                    preconditionFailure("parser did not stay failed after \(error)")
+                    fatalError("parser did not stay failed after \(error)")
                 }
                 outcome.error = "\(error)"
                 return outcome
@@ -100,12 +100,18 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 private func check(_ whole: Outcome, against split: Outcome, _ how: String) {
     guard whole.requests == split.requests else {
-        preconditionFailure("\(how): \(split.requests.count) requests vs \(whole.requests.count) fed whole\n"
+        fatalError("\(how): \(split.requests.count) requests (error: \(split.error ?? "none")) vs "
+            + "\(whole.requests.count) fed whole (error: \(whole.error ?? "none"))\n"
             + "split: \(split.requests)\nwhole: \(whole.requests)")
     }
     // Which error is reported may legitimately depend on how much was buffered (a line over
     // the limit is 414 before its LF arrives, a bare LF once it has); whether there is one may not.
     guard (whole.error == nil) == (split.error == nil) else {
-        preconditionFailure("\(how): error \(split.error ?? "none") vs \(whole.error ?? "none") fed whole")
+        fatalError("\(how): error \(split.error ?? "none") vs \(whole.error ?? "none") fed whole")
     }
+}
+
+/// `precondition` without its message in -O builds is no use to whoever reads the crash log.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

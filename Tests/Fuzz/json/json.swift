@@ -14,8 +14,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
         value = try JSONParser.parse(bytes)
     } catch {
-        precondition(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside \(size) bytes")
-        precondition(error.line >= 1 && error.column >= 1, "error at line \(error.line), column \(error.column)")
+        require(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside \(size) bytes")
+        require(error.line >= 1 && error.column >= 1, "error at line \(error.line), column \(error.column)")
         _ = error.description
         // Also on text that does not parse: the locator must give up, not run off the end.
         _ = JSONParser.offset(of: [.key("data"), .index(0), .key("a")], in: bytes)
@@ -28,29 +28,34 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     do {
         again = try JSONParser.parse(writer.bytes)
     } catch {
-        preconditionFailure("written JSON does not parse (\(error)): \(String(decoding: writer.bytes, as: UTF8.self))")
+        fatalError("written JSON does not parse (\(error)): \(String(decoding: writer.bytes, as: UTF8.self))")
     }
-    precondition(again == value, "round trip changed the value: \(value) -> \(again)")
+    require(again == value, "round trip changed the value: \(value) -> \(again)")
     var second = JSONWriter()
     second.value(again)
-    precondition(second.bytes == writer.bytes, "writing is not stable")
+    require(second.bytes == writer.bytes, "writing is not stable")
 
     switch value {
     case .object(let fields):
         for key in fields.keys.prefix(8) {
             guard let offset = JSONParser.offset(of: [.key(key)], in: bytes) else {
-                preconditionFailure("member \"\(key)\" of a parsed object not located")
+                fatalError("member \"\(key)\" of a parsed object not located")
             }
-            precondition(offset < size, "member located at \(offset), past the end")
+            require(offset < size, "member located at \(offset), past the end")
         }
     case .array(let items):
         for index in items.indices.prefix(8) {
             guard let offset = JSONParser.offset(of: [.index(index)], in: bytes) else {
-                preconditionFailure("element [\(index)] of a parsed array not located")
+                fatalError("element [\(index)] of a parsed array not located")
             }
-            precondition(offset < size, "element located at \(offset), past the end")
+            require(offset < size, "element located at \(offset), past the end")
         }
     default: break
     }
     return 0
+}
+
+/// `precondition` without its message in -O builds is no use to whoever reads the crash log.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

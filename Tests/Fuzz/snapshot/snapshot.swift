@@ -14,21 +14,26 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         if let line = error.line {
             let lines = bytes.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-            precondition(line >= 1 && line <= lines, "error on line \(line) of a \(lines)-line file")
+            require(line >= 1 && line <= lines, "error on line \(line) of a \(lines)-line file")
         }
-        if let column = error.column { precondition(column >= 1, "error at column \(column)") }
+        if let column = error.column { require(column >= 1, "error at column \(column)") }
         _ = error.description
         return 0
     }
     for entry in snapshot.entries {
-        precondition(!entry.customerId.isEmpty, "snapshot entry with an empty customerId")
-        precondition(snapshot.state(for: entry.key) != nil, "entry \(entry.key) not found by its key")
+        require(!entry.customerId.isEmpty, "snapshot entry with an empty customerId")
+        require(snapshot.state(for: entry.key) != nil, "entry \(entry.key) not found by its key")
         var writer = JSONWriter()
         writer.entitlementsState(entry.state)
         guard let again = try? EntitlementsState(json: try JSONParser.parse(writer.bytes)) else {
-            preconditionFailure("stored state does not decode: \(String(decoding: writer.bytes, as: UTF8.self))")
+            fatalError("stored state does not decode: \(String(decoding: writer.bytes, as: UTF8.self))")
         }
-        precondition(again == entry.state, "state of \(entry.key) changed through the store")
+        require(again == entry.state, "state of \(entry.key) changed through the store")
     }
     return 0
+}
+
+/// `precondition` without its message in -O builds is no use to whoever reads the crash log.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

@@ -15,9 +15,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         do {
             again = try EntitlementsState(json: try JSONParser.parse(writer.bytes))
         } catch {
-            preconditionFailure("stored state does not decode (\(error)): \(String(decoding: writer.bytes, as: UTF8.self))")
+            fatalError("stored state does not decode (\(error)): \(String(decoding: writer.bytes, as: UTF8.self))")
         }
-        precondition(again == state, "state changed through the store:\n\(state)\n\(again)")
+        require(again == state, "state changed through the store:\n\(state)\n\(again)")
     }
     if let entitlement = try? Entitlement.decodeCheckResponse(bytes) {
         var writer = JSONWriter()
@@ -26,13 +26,18 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         do {
             again = try Entitlement(json: try JSONParser.parse(writer.bytes))
         } catch {
-            preconditionFailure("written entitlement does not decode (\(error)): \(String(decoding: writer.bytes, as: UTF8.self))")
+            fatalError("written entitlement does not decode (\(error)): \(String(decoding: writer.bytes, as: UTF8.self))")
         }
-        precondition(again == entitlement, "entitlement changed through the writer:\n\(entitlement)\n\(again)")
+        require(again == entitlement, "entitlement changed through the writer:\n\(entitlement)\n\(again)")
     }
     // The element decoder that skips unknown types, on each element of a listing.
     if let root = try? JSONParser.parse(bytes), case .array(let items)? = root["data"]?["entitlements"] {
         for item in items.prefix(16) { _ = try? Entitlement.decodeIfKnown(item) }
     }
     return 0
+}
+
+/// `precondition` without its message in -O builds is no use to whoever reads the crash log.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }

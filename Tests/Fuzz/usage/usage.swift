@@ -11,7 +11,7 @@ private let intakeTime = "2026-11-20T08:00:00.000Z"
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     if let usages = try? UsageInput.parseBatch(bytes) {
-        precondition((1...UsageLimits.usagesPerRequest).contains(usages.count), "\(usages.count) usage records accepted")
+        require((1...UsageLimits.usagesPerRequest).contains(usages.count), "\(usages.count) usage records accepted")
         for usage in usages {
             var expected = usage
             expected.idempotencyKey = usage.idempotencyKey ?? "generated-key"
@@ -20,14 +20,14 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let wrapped = Array(#"{"usages":["#.utf8) + body + Array("]}".utf8)
             do {
                 let again = try UsageInput.parseBatch(wrapped)
-                precondition(again == [expected], "forwarded usage differs:\n\(expected)\n\(again)")
+                require(again == [expected], "forwarded usage differs:\n\(expected)\n\(again)")
             } catch {
-                preconditionFailure("forwarded usage refused (\(error)): \(String(decoding: body, as: UTF8.self))")
+                fatalError("forwarded usage refused (\(error)): \(String(decoding: body, as: UTF8.self))")
             }
         }
     }
     if let events = try? EventInput.parseBatch(bytes) {
-        precondition((1...UsageLimits.eventsPerRequest).contains(events.count), "\(events.count) events accepted")
+        require((1...UsageLimits.eventsPerRequest).contains(events.count), "\(events.count) events accepted")
         for event in events {
             var expected = event
             expected.timestamp = event.timestamp ?? intakeTime
@@ -35,11 +35,16 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let wrapped = Array(#"{"events":["#.utf8) + body + Array("]}".utf8)
             do {
                 let again = try EventInput.parseBatch(wrapped)
-                precondition(again == [expected], "forwarded event differs:\n\(expected)\n\(again)")
+                require(again == [expected], "forwarded event differs:\n\(expected)\n\(again)")
             } catch {
-                preconditionFailure("forwarded event refused (\(error)): \(String(decoding: body, as: UTF8.self))")
+                fatalError("forwarded event refused (\(error)): \(String(decoding: body, as: UTF8.self))")
             }
         }
     }
     return 0
+}
+
+/// `precondition` without its message in -O builds is no use to whoever reads the crash log.
+private func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }
