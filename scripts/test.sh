@@ -19,3 +19,5 @@ scripts/sdk-compat-test.sh
 # kill -9 during usage intake and forwarding, 20 cycles (about 40 s): nothing acknowledged is
 # lost or counted twice upstream.
 scripts/crash-test 20
+# Each parser's fuzz target for 8 s (seeds and fixed findings replayed first), about 2 minutes with the build.
+scripts/fuzz 8

@@ -7,6 +7,7 @@ extension JSONParser {
     public static func offset(of path: [JSONPathComponent], in bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { buffer in
             var cursor = JSONCursor(buffer: buffer)
+            cursor.skipByteOrderMark()
             return try? cursor.locate(path[...])
         }
     }
