@@ -33,3 +33,5 @@ scripts/check-docs
 # kill -9 during usage intake and forwarding, 20 cycles (about 40 s): nothing acknowledged is
 # lost or counted twice upstream.
 scripts/crash-test 20
+# Each parser's fuzz target for 8 s (seeds and fixed findings replayed first), about 2 minutes with the build.
+scripts/fuzz 8

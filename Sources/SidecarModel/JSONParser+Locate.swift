@@ -7,40 +7,42 @@ extension JSONParser {
     public static func offset(of path: [JSONPathComponent], in bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { buffer in
             var cursor = JSONCursor(buffer: buffer)
+            cursor.skipByteOrderMark()
             return try? cursor.locate(path[...])
         }
     }
 }
 
 extension JSONCursor {
+    /// Every structural byte is checked before it is stepped over: the text may be the very one
+    /// that failed to parse, and a cursor stepping past a missing `:` reads beyond the buffer.
     mutating func locate(_ path: ArraySlice<JSONPathComponent>) throws(JSONParseError) -> Int? {
         skipWhitespace()
-        guard let step = path.first else { return position }
         guard position < buffer.count else { return nil }
+        guard let step = path.first else { return position }
         switch (step, buffer[position]) {
         case (.key(let wanted), UInt8(ascii: "{")):
             position += 1
-            skipWhitespace()
-            if position < buffer.count && buffer[position] == UInt8(ascii: "}") { return nil }
-            while position < buffer.count {
+            while true {
                 skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: "\"") else { return nil }
                 let key = try parseString()
                 skipWhitespace()
-                position += 1  // ':'
-                skipWhitespace()
+                guard position < buffer.count, buffer[position] == UInt8(ascii: ":") else { return nil }
+                position += 1
                 if key == wanted { return try locate(path.dropFirst()) }
+                skipWhitespace()
                 _ = try parseValue()
                 skipWhitespace()
                 guard position < buffer.count, buffer[position] == UInt8(ascii: ",") else { return nil }
                 position += 1
             }
-            return nil
         case (.index(let wanted), UInt8(ascii: "[")):
             position += 1
             var index = 0
-            while position < buffer.count {
+            while true {
                 skipWhitespace()
-                if buffer[position] == UInt8(ascii: "]") { return nil }
+                guard position < buffer.count, buffer[position] != UInt8(ascii: "]") else { return nil }
                 if index == wanted { return try locate(path.dropFirst()) }
                 _ = try parseValue()
                 skipWhitespace()
@@ -48,7 +50,6 @@ extension JSONCursor {
                 position += 1
                 index += 1
             }
-            return nil
         default:
             return nil
         }

@@ -33,7 +33,8 @@ public enum JSONParser {
     public static func lineAndColumn(of offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
         var line = 1
         var column = 1
-        var index = 0
+        // An editor does not show the mark, so it takes no column.
+        var index = hasByteOrderMark(bytes) ? 3 : 0
         let limit = min(offset, bytes.count)
         while index < limit {
             let byte = bytes[index]
@@ -46,6 +47,10 @@ public enum JSONParser {
             index += 1
         }
         return (line, column)
+    }
+
+    static func hasByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
     }
 
     public static func lineAndColumn(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
@@ -77,11 +82,13 @@ struct JSONCursor {
         return error("unexpected byte 0x\(String(byte, radix: 16, uppercase: true))")
     }
 
+    /// Tolerates a UTF-8 byte order mark: files saved by some Windows editors start with one.
+    mutating func skipByteOrderMark() {
+        if position == 0 && JSONParser.hasByteOrderMark(buffer) { position = 3 }
+    }
+
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
-        // Tolerate a UTF-8 byte order mark: files saved by some Windows editors start with one.
-        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF {
-            position = 3
-        }
+        skipByteOrderMark()
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
