@@ -34,6 +34,12 @@ extension Fleet {
         }
     }
 
+    /// Whether any sidecar holds `key`'s lease; nil when Redis did not answer.
+    public func leaseHeld(_ key: StateKey) async -> Bool? {
+        guard let reply = try? await client.value(["EXISTS", keys.lease(key)]), let count = reply.integer else { return nil }
+        return count > 0
+    }
+
     public func release(_ lease: FleetLease) async {
         _ = try? await client.evaluate(Fleet.releaseScript, keys: [keys.lease(lease.key)], arguments: [Array(lease.token.utf8)])
     }

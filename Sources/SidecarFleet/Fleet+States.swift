@@ -13,7 +13,9 @@ public enum SharedRead: Sendable {
 
 extension Fleet {
     /// Stores `shared` unless Redis already holds a state synced at the same time or later,
-    /// then appends `{customerId, resourceId, syncedAt}` to the change stream, atomically.
+    /// then appends `{customerId, resourceId, syncedAt}` to the change stream and notes the
+    /// resource in the customer's set (so a webhook about the customer finds every key held
+    /// anywhere in the fleet), atomically.
     /// Data there that is not ours (garbage, another type) is replaced: it is never good data.
     static let publishScript = RedisScript("""
         local current = redis.pcall('GET', KEYS[1])
@@ -24,11 +26,13 @@ extension Fleet {
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
         redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
           'customerId', ARGV[5], 'resourceId', ARGV[6], 'syncedAt', ARGV[1], 'by', ARGV[7])
+        redis.pcall('SADD', KEYS[3], ARGV[6])
+        redis.pcall('PEXPIRE', KEYS[3], ARGV[3])
         return 1
         """)
 
     /// Reads one shared state. Counted in `sidecar_fleet_reads_total`.
-    public func read(_ key: StateKey) async -> SharedRead {
+    public func read(_ key: StateKey, counted: Bool = true) async -> SharedRead {
         let outcome: SharedRead
         do {
             if let bytes = try await client.get(keys.state(key)) {
@@ -39,7 +43,7 @@ extension Fleet {
         } catch {
             outcome = .error
         }
-        count(outcome)
+        if counted { count(outcome) }
         return outcome
     }
 
@@ -74,11 +78,17 @@ extension Fleet {
         bytes[1] = shared.encoded()
         do {
             let reply = try await client.evaluate(
-                Fleet.publishScript, keys: [keys.state(shared.key), keys.changes], arguments: bytes)
+                Fleet.publishScript, keys: [keys.state(shared.key), keys.changes, keys.resources(shared.key.customerId)], arguments: bytes)
             return reply.integer == 1
         } catch {
             return false
         }
+    }
+
+    /// Every key of `customerId` some sidecar has shared; nil when Redis did not answer.
+    public func sharedKeys(customerId: String) async -> [StateKey]? {
+        guard let reply = try? await client.value(["SMEMBERS", keys.resources(customerId)]), let members = reply.array else { return nil }
+        return members.compactMap(\.string).map { StateKey(customerId: customerId, resourceId: $0.isEmpty ? nil : $0) }
     }
 
     private func count(_ outcome: SharedRead) {

@@ -20,7 +20,13 @@ public final class Fleet: Sendable {
     /// Monotonic-free wall time of the last successful stream read, for `streamLagSeconds`.
     let lastStreamReadAt = Mutex<Date?>(nil)
 
-    public init(settings: FleetSettings, logger: Logger, onRead: @escaping @Sendable (FleetReadOutcome) -> Void = { _ in }) {
+    /// `onRead` counts shared-state reads and `onConnection` follows the connection, for
+    /// metrics; both are called on the Redis client's thread and must not block.
+    public init(
+        settings: FleetSettings, logger: Logger,
+        onRead: @escaping @Sendable (FleetReadOutcome) -> Void = { _ in },
+        onConnection: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
         self.settings = settings
         self.logger = logger
         self.onRead = onRead
@@ -36,6 +42,7 @@ public final class Fleet: Sendable {
         let described = configuration.description
         // RedisError values are built without the password (the client redacts server text).
         configuration.onStatusChange = { status in
+            onConnection(status.state == .connected)
             switch status.state {
             case .connected:
                 logger.info("fleet: connected to Redis", metadata: ["redis": "\(described)"])

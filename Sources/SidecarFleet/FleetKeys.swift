@@ -11,6 +11,9 @@ struct FleetKeys: Sendable {
 
     func lease(_ key: StateKey) -> String { "\(namespace):lease:\(Self.segment(key))" }
 
+    /// The resources of one customer shared so far ('' for the customer's own state).
+    func resources(_ customerId: String) -> String { "\(namespace):resources:\(Self.escape(customerId))" }
+
     func bucket(_ budget: FleetBudget) -> String { "\(namespace):budget:\(budget.rawValue)" }
 
     func webhook(_ messageId: String) -> String { "\(namespace):webhook:\(Self.escape(messageId))" }
