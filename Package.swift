@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "SidecarConfigTests", dependencies: ["SidecarConfig", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarFleetTests",
-            dependencies: ["SidecarFleet", "SidecarRedis", "SidecarApp", "SidecarConfig", "SidecarModel", "SidecarTestSupport", "FakeStigg"]
+            dependencies: ["SidecarFleet", "SidecarRedis", "SidecarApp", "SidecarConfig", "SidecarModel", "SidecarTestSupport", "FakeStigg", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SidecarAppTests",

@@ -8,7 +8,9 @@ public struct FleetLease: Sendable {
 }
 
 public enum LeaseOutcome: Sendable {
-    case acquired(FleetLease)
+    /// With the shared state as it was when the lease was taken: a holder that finished just
+    /// before may have shared it after this sidecar last looked.
+    case acquired(FleetLease, SharedState?)
     /// Another sidecar is reading the key; its result will appear in Redis.
     case heldElsewhere
     /// Redis did not answer: read standalone.
@@ -25,13 +27,16 @@ extension Fleet {
     /// `SET <ns>:lease:<key> <id> NX PX <lease>`: a holder that dies releases by expiry.
     public func acquireLease(_ key: StateKey) async -> LeaseOutcome {
         let token = instanceId + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        do {
-            let won = try await client.set(
-                keys.lease(key), Array(token.utf8), onlyIfAbsent: true, expiresIn: settings.leaseDuration)
-            return won ? .acquired(FleetLease(key: key, token: token)) : .heldElsewhere
-        } catch {
-            return .unavailable
-        }
+        let replies = await client.pipeline([
+            ["SET", keys.lease(key), token, "NX", "PX", String(milliseconds(settings.leaseDuration))],
+            ["GET", keys.state(key)],
+        ])
+        guard case .success(let set) = replies[0] else { return .unavailable }
+        if set.isNull { return .heldElsewhere }
+        guard set.string == "OK" else { return .unavailable }
+        var shared: SharedState?
+        if case .success(.bulkString(let bytes)) = replies[1] { shared = SharedState.decode(bytes, key: key) }
+        return .acquired(FleetLease(key: key, token: token), shared)
     }
 
     /// Whether any sidecar holds `key`'s lease; nil when Redis did not answer.

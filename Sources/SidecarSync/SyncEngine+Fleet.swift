@@ -38,7 +38,14 @@ extension SyncEngine {
         }
         while true {
             switch await fleet.acquireLease(key) {
-            case .acquired(let lease): return .leased(lease)
+            case .acquired(let lease, let shared):
+                // Shared between our read and the lease: the last holder's result.
+                if let shared, shared.syncedAtMs > seenMs, isFresh(shared), priority != .webhook,
+                   let adopted = adopt(shared, priority: priority) {
+                    Task { await fleet.release(lease) }
+                    return .answered(.state(adopted))
+                }
+                return .leased(lease)
             case .unavailable: return .standalone
             case .heldElsewhere:
                 if priority == .webhook { return .standalone }
