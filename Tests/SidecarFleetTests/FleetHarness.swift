@@ -141,10 +141,11 @@ final class CapturedLog: Sendable {
     var text: String { lines.withLock { $0.joined() } }
 }
 
-/// Runs a blocking client call on a Dispatch thread: blocking the few threads of Swift's
-/// cooperative pool would starve the sidecars' own tasks while they wait for Redis.
+/// Runs a blocking client call on a thread of its own: blocking the few threads of Swift's
+/// cooperative pool, or of Dispatch's global queues (capped near the core count on Linux),
+/// would starve the sidecars' own tasks and timers while the client waits for them.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
