@@ -116,8 +116,9 @@ public final class EntitlementService: Sendable {
         case .resourceNotFound, .missing:
             guard let engine else { return .missing(upstream: .offline) }
             if let since = engine.notFoundSince(key, at: now) { return .notFound(since: since) }
-            // The circuit is open or upstream asked us to wait: do not make callers wait too.
-            return .missing(upstream: engine.allowsMiss(at: now) ? .available : .unavailable)
+            // The circuit is open or upstream asked us to wait: do not make callers wait too,
+            // unless the fleet's Redis (answering, or failing, within 50 ms) may have the state.
+            return .missing(upstream: engine.allowsMiss(at: now) || engine.fleet?.isConnected == true ? .available : .unavailable)
         }
     }
 

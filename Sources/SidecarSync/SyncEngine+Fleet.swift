@@ -8,9 +8,10 @@ enum FleetStep: Sendable {
     /// Redis answered for upstream: a fresh shared state, or the holder's result.
     case answered(FetchOutcome)
     /// This sidecar reads the key for the fleet; the lease goes once the result is shared.
-    case leased(FleetLease)
+    /// `lastKnownGood` is an older shared state taken on the way, to answer if the read fails.
+    case leased(FleetLease, lastKnownGood: CachedState?)
     /// Redis did not answer, or a webhook refresh must read anyway: read upstream alone.
-    case standalone
+    case standalone(lastKnownGood: CachedState?)
 }
 
 extension SyncEngine {
@@ -23,17 +24,21 @@ extension SyncEngine {
     func fleetFirst(_ key: StateKey, priority: CallPriority, fleet: Fleet) async -> FleetStep {
         var seenMs: Int64 = 0
         if case .state(let local) = store.lookupInMemory(key) { seenMs = SharedState.milliseconds(local.syncedAt) }
+        // Older than the interval but newer than what is here: last-known-good (DESIGN.md §13),
+        // answered `stale` if the upstream read fails.
+        var lastKnownGood: CachedState?
         if priority != .webhook {
             switch await fleet.read(key) {
             case .hit(let shared):
                 if shared.syncedAtMs > seenMs, let adopted = adopt(shared, priority: priority) {
                     seenMs = shared.syncedAtMs
                     if isFresh(shared) { return .answered(.state(adopted)) }
+                    lastKnownGood = adopted
                 }
             case .miss:
                 break
             case .error:
-                return .standalone
+                return .standalone(lastKnownGood: nil)
             }
         }
         while true {
@@ -45,10 +50,10 @@ extension SyncEngine {
                     Task { await fleet.release(lease) }
                     return .answered(.state(adopted))
                 }
-                return .leased(lease)
-            case .unavailable: return .standalone
+                return .leased(lease, lastKnownGood: lastKnownGood)
+            case .unavailable: return .standalone(lastKnownGood: lastKnownGood)
             case .heldElsewhere:
-                if priority == .webhook { return .standalone }
+                if priority == .webhook { return .standalone(lastKnownGood: nil) }
                 switch await awaitHolder(key, newerThan: seenMs, priority: priority, fleet: fleet) {
                 case .some(let step): return step
                 case .none: continue  // the holder let go without a result: try to take over
@@ -68,15 +73,15 @@ extension SyncEngine {
             try? await Task.sleep(for: Self.leasePollInterval)
             switch await fleet.read(key, counted: false) {
             case .hit(let shared) where shared.syncedAtMs > seenMs:
-                guard let adopted = adopt(shared, priority: priority) else { return .standalone }
+                guard let adopted = adopt(shared, priority: priority) else { return .standalone(lastKnownGood: nil) }
                 return .answered(.state(adopted))
             case .error:
-                return .standalone
+                return .standalone(lastKnownGood: nil)
             case .hit, .miss:
                 switch await fleet.leaseHeld(key) {
                 case .some(true): continue
                 case .some(false): return nil
-                case .none: return .standalone
+                case .none: return .standalone(lastKnownGood: nil)
                 }
             }
         }

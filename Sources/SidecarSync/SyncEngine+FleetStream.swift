@@ -56,13 +56,16 @@ extension SyncEngine {
         guard begun else { return }
         defer { follower.withLock { $0.running = false } }
         let namespace = fleet.settings.namespace
-        var (position, needsCheck) = follower.withLock { follower in
-            if !follower.loaded {
-                follower.position = try? store.fleetPosition(namespace: namespace)
+        let loaded = follower.withLock { $0.loaded }
+        if !loaded {
+            let saved = try? store.fleetPosition(namespace: namespace)
+            follower.withLock { follower in
+                follower.position = saved
                 follower.loaded = true
             }
-            return (follower.position, follower.needsCheck)
         }
+        let (savedPosition, needsCheck) = follower.withLock { ($0.position, $0.needsCheck) }
+        var position = savedPosition
         if position == nil || needsCheck {
             guard let info = await fleet.streamInfo() else { return }
             let lost = position.map { position in
@@ -75,24 +78,19 @@ extension SyncEngine {
                 position = info.lastId
                 save(position!, namespace: namespace)
             }
-            needsCheck = false
             follower.withLock { $0.needsCheck = false }
         }
-        guard var position else { return }
-        while !stopped.load(ordering: .relaxed) {
-            guard let changes = await fleet.changes(after: position, count: Self.streamBatch) else {
-                follower.withLock { $0.needsCheck = true }
-                return
-            }
-            guard let last = changes.last else { return }
-            await apply(changes.filter { !$0.own }, fleet: fleet)
-            position = last.id
-            save(position, namespace: namespace)
-            if changes.count < Self.streamBatch { return }
-            // A full batch: the stream may be running past us; make sure nothing was trimmed.
+        guard let position else { return }
+        guard let changes = await fleet.changes(after: position, count: Self.streamBatch) else {
             follower.withLock { $0.needsCheck = true }
             return
         }
+        guard let last = changes.last else { return }
+        await apply(changes.filter { !$0.own }, fleet: fleet)
+        save(last.id, namespace: namespace)
+        // A full batch: the stream may be running past us, so look for trimming before the
+        // next batch (due at the next tick, 150 ms on).
+        if changes.count == Self.streamBatch { follower.withLock { $0.needsCheck = true } }
     }
 
     private func save(_ position: String, namespace: String) {

@@ -140,12 +140,25 @@ public final class SyncEngine: Sendable {
     private func perform(_ key: StateKey, priority: CallPriority) async -> FetchOutcome {
         guard let fleet else { return await performUpstream(key, priority: priority).outcome }
         var lease: FleetLease?
+        var lastKnownGood: CachedState?
         switch await fleetFirst(key, priority: priority, fleet: fleet) {
         case .answered(let outcome): return outcome
-        case .leased(let held): lease = held
-        case .standalone: break
+        case .leased(let held, let older):
+            lease = held
+            lastKnownGood = older
+        case .standalone(let older): lastKnownGood = older
         }
-        let (outcome, fetched) = await performUpstream(key, priority: priority)
+        var (outcome, fetched) = await performUpstream(key, priority: priority)
+        // Upstream failed, but Redis had an older copy: a waiting caller gets it (as `stale`).
+        if let lastKnownGood, priority == .miss {
+            switch outcome {
+            case .failed, .unavailable:
+                lastKnownGood.markAttemptFailed()
+                outcome = .state(lastKnownGood)
+            case .state, .notFound, .timedOut:
+                break
+            }
+        }
         // Shared before the lease goes, so a sidecar that then takes the lease finds it fresh.
         // Not awaited: the caller waiting on this miss has its answer already.
         Task {

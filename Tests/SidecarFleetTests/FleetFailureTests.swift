@@ -43,6 +43,26 @@ struct FleetFailureTests {
         await harness.stop()
     }
 
+    @Test("upstream down, circuit open: a miss is still answered from Redis; with nothing there, from fallback at once")
+    func upstreamDown() async throws {
+        let harness = try FleetHarness()
+        let a = try await harness.start(harness.config("a"))
+        let b = try await harness.start(harness.config("b"))
+        #expect(try a.check("demo-pro").source == "upstream")
+        _ = harness.fake.inject(.status(503))
+        // Five failed misses open B's circuit.
+        for index in 1...5 { #expect(try b.check("nobody-\(index)").source == "fallback") }
+        #expect(try b.get("/status").json["upstream"].flatMap { ($0 as? [String: Any])?["circuit"] as? String } == "open")
+        let shared = try b.check("demo-pro")
+        #expect(shared.source == "cache")
+        #expect(shared.granted == true)
+        let started = ContinuousClock.now
+        #expect(try b.check("demo-free").source == "fallback")
+        #expect(ContinuousClock.now - started < .milliseconds(500))
+        harness.fake.clearFaults()
+        await harness.stop()
+    }
+
     @Test("a restarted sidecar catches up from its stream position")
     func catchUpAfterRestart() async throws {
         let harness = try FleetHarness()
