@@ -91,6 +91,22 @@ extension Fleet {
         return members.compactMap(\.string).map { StateKey(customerId: customerId, resourceId: $0.isEmpty ? nil : $0) }
     }
 
+    /// Every key with a shared state (`SCAN`, 1,000 names a step, so Redis is never blocked for
+    /// long); nil when Redis stopped answering. For catalog-wide webhooks, which make every
+    /// state in the fleet due (DESIGN.md §12), and are rare.
+    public func allSharedKeys(limit: Int = 1_000_000) async -> [StateKey]? {
+        var cursor = "0"
+        var found: [StateKey] = []
+        repeat {
+            guard let reply = try? await client.value(["SCAN", cursor, "MATCH", "\(settings.namespace):state:*", "COUNT", "1000"]),
+                  let pair = reply.array, pair.count == 2, let next = pair[0].string, let names = pair[1].array
+            else { return nil }
+            found += names.compactMap { $0.string.flatMap(keys.stateKey(fromName:)) }
+            cursor = next
+        } while cursor != "0" && found.count < limit
+        return found
+    }
+
     private func count(_ outcome: SharedRead) {
         switch outcome {
         case .hit: onRead(.hit)

@@ -23,6 +23,21 @@ struct FleetKeys: Sendable {
         escape(key.customerId) + ":" + escape(key.resourceId ?? "")
     }
 
+    /// The key a `state(_:)` name stands for; nil for any other name.
+    func stateKey(fromName name: String) -> StateKey? {
+        let prefix = "\(namespace):state:"
+        guard name.hasPrefix(prefix) else { return nil }
+        let parts = name.dropFirst(prefix.count).split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty else { return nil }
+        let resource = Self.unescape(parts[1])
+        return StateKey(customerId: Self.unescape(parts[0]), resourceId: resource.isEmpty ? nil : resource)
+    }
+
+    static func unescape(_ segment: Substring) -> String {
+        guard segment.contains("%") else { return String(segment) }
+        return String(segment).replacing("%3A", with: ":").replacing("%25", with: "%")
+    }
+
     static func escape(_ id: String) -> String {
         guard id.contains(where: { $0 == "%" || $0 == ":" }) else { return id }
         return id.replacing("%", with: "%25").replacing(":", with: "%3A")

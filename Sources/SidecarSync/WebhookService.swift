@@ -79,7 +79,11 @@ public final class WebhookService: Sendable {
                 if case .hit = await fleet.read(key, counted: false) { extra.append(key) }
             case .refreshCustomer(let customerId):
                 extra += await fleet.sharedKeys(customerId: customerId) ?? []
-            case .refreshAll, .ignore:
+            case .refreshAll:
+                // Every state the fleet shares, refreshed here once for all (the others take
+                // the results from the stream), within this sidecar's caps and the budget.
+                extra += await fleet.allSharedKeys() ?? []
+            case .ignore:
                 break
             }
             record(event, extraKeys: extra, at: at, engine: engine) { result in

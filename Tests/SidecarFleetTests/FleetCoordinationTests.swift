@@ -57,6 +57,23 @@ struct FleetCoordinationTests {
         await harness.stop()
     }
 
+    @Test("a catalog-wide webhook refreshes every state in Redis once, for sidecars that did not receive it too")
+    func catalogWebhook() async throws {
+        let harness = try FleetHarness()
+        let sidecars = try await harness.startFleet(2) { $0.webhookSecret = "whsec-fleet-4" }
+        for customer in ["demo-pro", "demo-free"] { #expect(try sidecars[1].check(customer).status == 200) }
+        try harness.fake.setEntitlements(customerId: "demo-pro", json: #"{"accessDeniedReason":"NoActiveSubscription","entitlements":[]}"#)
+        let delivery = await harness.fake.sendWebhook(
+            to: "http://127.0.0.1:\(sidecars[0].port)/webhooks/stigg", secret: "whsec-fleet-4", type: "plan.updated", customerId: nil)
+        #expect(delivery.status == 202)
+        #expect(await eventually(timeout: .seconds(3)) {
+            (try? sidecars[1].check("demo-pro"))?.data["accessDeniedReason"] as? String == "NoActiveSubscription"
+        })
+        #expect(await eventually { harness.reads("demo-free") == 2 })
+        #expect(harness.reads("demo-pro") == 2)
+        await harness.stop()
+    }
+
     @Test("background refresh is shared: three sidecars refresh a hot key about once per interval between them")
     func sharedRefresh() async throws {
         let harness = try FleetHarness()
