@@ -79,7 +79,7 @@ struct FleetCoordinationTests {
         let harness = try FleetHarness()
         let sidecars = try await harness.startFleet(3) { $0.refreshInterval = .seconds(1) }
         for app in sidecars { #expect(try app.check("demo-pro").status == 200) }
-        #expect(harness.reads("demo-pro") == 1)
+        #expect(harness.reads("demo-pro") == 1, "\(harness.redisTrouble())")
         let window = ContinuousClock.now
         // Keep the key hot on every sidecar for about four intervals.
         while ContinuousClock.now - window < .seconds(4) {

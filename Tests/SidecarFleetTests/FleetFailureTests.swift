@@ -43,6 +43,32 @@ struct FleetFailureTests {
         await harness.stop()
     }
 
+    @Test("Redis hanging (SIGSTOP): with the real 50 ms command timeout no check waits on it; resumed, it is used again")
+    func redisHanging() async throws {
+        let harness = try FleetHarness()
+        harness.fake.addSyntheticCustomers(count: 3)
+        let a = try await harness.start(harness.config("a"), tuning: Tuning())
+        let b = try await harness.start(harness.config("b"), tuning: Tuning())
+        #expect(try a.check("demo-pro").status == 200)
+        harness.redis.pause()
+        defer { harness.redis.resume() }
+        for (index, app) in [a, b].enumerated() {
+            let started = ContinuousClock.now
+            let answer = try app.check("synthetic-00000\(index + 1)")
+            // One command timeout (maybe two, the lease after the read), then upstream.
+            #expect(ContinuousClock.now - started < .milliseconds(900))
+            #expect(answer.source == "upstream")
+            #expect(answer.granted == true)
+        }
+        try await b.waitForFleet("disconnected")
+        #expect(try b.get("/readyz").status == 200)
+        harness.redis.resume()
+        for app in [a, b] { try await app.waitForFleet("connected", timeout: .seconds(15)) }
+        #expect(try a.check("synthetic-000003").source == "upstream")
+        #expect(try b.check("synthetic-000003").source == "cache")
+        await harness.stop()
+    }
+
     @Test("upstream down, circuit open: a miss is still answered from Redis; with nothing there, from fallback at once")
     func upstreamDown() async throws {
         let harness = try FleetHarness()

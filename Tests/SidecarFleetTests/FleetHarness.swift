@@ -39,9 +39,19 @@ final class FleetHarness: @unchecked Sendable {
         return config
     }
 
+    /// Tests of the sharing logic run with a 1 s Redis command timeout instead of 50 ms: on this
+    /// shared 2-core machine a load spike can hold a reply past 50 ms, and the sidecar then
+    /// (rightly) reads upstream on its own, which is not what those tests are about. Tests of
+    /// Redis failures stop the server, so commands fail at once either way.
+    static let patientRedis: Tuning = {
+        var tuning = Tuning()
+        tuning.fleet = { $0.commandTimeout = .seconds(1) }
+        return tuning
+    }()
+
     /// Builds and starts a sidecar, waits for its start-up probe.
     @discardableResult
-    func start(_ config: SidecarConfig, tuning: Tuning = Tuning()) async throws -> Application {
+    func start(_ config: SidecarConfig, tuning: Tuning = FleetHarness.patientRedis) async throws -> Application {
         let app = try buildApplication(config: config, logger: log.logger, tuning: tuning)
         try app.start()
         sidecars.append(app)
@@ -62,6 +72,17 @@ final class FleetHarness: @unchecked Sendable {
 
     /// Entitlement reads the fake served for one customer (not the probe or the listing).
     func reads(_ customerId: String) -> Int { fake.calls("/api/v1/customers/\(customerId)/entitlements") }
+
+    /// What each sidecar's Redis connection went through, for failure messages: a read that
+    /// went standalone because Redis did not answer in time shows up here.
+    func redisTrouble() -> String {
+        sidecars.enumerated().map { index, app in
+            let status = (try? app.fleetStatus) ?? [:]
+            let errors = ((try? app.get("/metrics").text) ?? "").split(separator: "\n")
+                .first { $0.hasPrefix(#"sidecar_fleet_reads_total{outcome="error"}"#) } ?? "?"
+            return "sidecar \(index): \(errors), lastError \(status["lastError"] ?? "none")"
+        }.joined(separator: "; ")
+    }
 
     /// A client of the harness's Redis, for seeding and inspecting keys.
     func redisClient() -> RedisClient {

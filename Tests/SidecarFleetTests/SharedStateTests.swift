@@ -19,7 +19,7 @@ struct SharedStateTests {
                 for try await status in group { #expect(status == 200) }
             }
         }
-        #expect(customers.map(harness.reads).reduce(0, +) == 20)
+        #expect(customers.map(harness.reads).reduce(0, +) == 20, "\(harness.redisTrouble())")
         // Then one after the other: the shared copy answers with the fetching sidecar's syncedAt.
         let first = try sidecars[0].check("demo-pro")
         #expect(first.source == "upstream")
