@@ -28,17 +28,19 @@ let package = Package(
         .target(name: "SidecarModel"),
         // Our own Redis client (RESP2): no Swift Redis client is on the package mirror.
         .target(name: "SidecarRedis"),
+        // The fleet tier (DESIGN.md §13): shared states, leases, change stream, shared budget.
+        .target(name: "SidecarFleet", dependencies: ["SidecarRedis", "SidecarModel", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SidecarCache", dependencies: ["SidecarModel", "SidecarSQLite"]),
         .target(name: "SidecarConfig"),
         .target(name: "SidecarUpstream", dependencies: ["SidecarModel"]),
         .target(
             name: "SidecarSync",
-            dependencies: ["SidecarUpstream", "SidecarCache", "SidecarModel", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SidecarFleet", "SidecarUpstream", "SidecarCache", "SidecarModel", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SidecarApp",
             dependencies: [
-                "SidecarHTTP", "SidecarSync", "SidecarUpstream", "SidecarCache", "SidecarModel", "SidecarConfig",
+                "SidecarHTTP", "SidecarSync", "SidecarFleet", "SidecarUpstream", "SidecarCache", "SidecarModel", "SidecarConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -73,6 +75,10 @@ let package = Package(
         ),
         .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP", "SidecarTestSupport"]),
         .testTarget(name: "SidecarConfigTests", dependencies: ["SidecarConfig", "SidecarTestSupport"]),
+        .testTarget(
+            name: "SidecarFleetTests",
+            dependencies: ["SidecarFleet", "SidecarRedis", "SidecarApp", "SidecarConfig", "SidecarModel", "SidecarTestSupport", "FakeStigg", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "SidecarAppTests",
             dependencies: ["SidecarApp", "SidecarHTTP", "SidecarConfig", "SidecarCache", "SidecarModel", "SidecarTestSupport", "FakeStigg"]

@@ -16,7 +16,8 @@ extension Application {
         router.get("/status") { _ in
             .later { respond in
                 service.cacheStatus { cache in
-                    respond(.json(.ok, StatusReport(service: service, usage: usage, cache: cache, startedAt: startedAt, now: service.now(), webhooks: webhooks?.counts).json()))
+                    respond(.json(.ok, StatusReport(service: service, usage: usage, cache: cache, startedAt: startedAt, now: service.now(), webhooks: webhooks?.counts,
+                                                       fleet: service.engine?.fleet?.status ?? .disabled).json()))
                 }
             }
         }

@@ -3,6 +3,7 @@ import Logging
 import SidecarCache
 import SidecarModel
 import SidecarConfig
+import SidecarFleet
 import SidecarSync
 import SidecarUpstream
 
@@ -54,7 +55,7 @@ extension Application {
         tuning.sync(&settings)
         let engine = SyncEngine(
             store: store, client: client, settings: settings,
-            logger: logger, now: now)
+            logger: logger, now: now, fleet: makeFleet(config: config, logger: logger, metrics: metrics, tuning: tuning))
         var forwarding = ForwarderSettings()
         forwarding.backoffMax = config.backoffMax
         forwarding.outboxLimit = config.outboxLimit
@@ -65,6 +66,23 @@ extension Application {
         }
         let service = EntitlementService(store: store, mode: .online(engine), policy: policy, now: now)
         return (EntitlementAnswers(service: service, fallback: fallback), usage)
+    }
+
+    /// Fleet mode (DESIGN.md §13) when `SIDECAR_REDIS_URL` is set; the URL is logged only in
+    /// its redacted form.
+    private static func makeFleet(config: SidecarConfig, logger: Logger, metrics: SidecarMetrics, tuning: Tuning) -> Fleet? {
+        let fleetMetrics = FleetMetrics(metrics: metrics)
+        guard let url = config.redisURL else { return nil }
+        let endpoint: FleetSettings.Endpoint = switch url.endpoint {
+        case .tcp(let host, let port): .tcp(host: host, port: port)
+        case .unix(let path): .unix(path: path)
+        }
+        var settings = FleetSettings(
+            endpoint: endpoint, user: url.user, password: url.password, database: url.db,
+            namespace: config.fleetNamespace, upstreamRPS: config.fleetUpstreamRPS, usageRPS: config.fleetUsageRPS)
+        tuning.fleet(&settings)
+        logger.info("fleet mode", metadata: ["redis": "\(url)", "namespace": "\(config.fleetNamespace)"])
+        return Fleet(settings: settings, logger: logger, onRead: fleetMetrics.record, onConnection: fleetMetrics.setConnected)
     }
 
     private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SidecarCache
 import SidecarConfig
+import SidecarFleet
 import SidecarHTTP
 import SidecarSync
 
@@ -128,6 +129,8 @@ extension Application {
 public struct Tuning: Sendable {
     public var sync: @Sendable (inout SyncSettings) -> Void
     public var forwarder: @Sendable (inout ForwarderSettings) -> Void
+    /// Fleet mode's fixed rules (command timeout, lease length, stream poll).
+    public var fleet: @Sendable (inout FleetSettings) -> Void = { _ in }
 
     public init(sync: @escaping @Sendable (inout SyncSettings) -> Void = { _ in },
                 forwarder: @escaping @Sendable (inout ForwarderSettings) -> Void = { _ in }) {

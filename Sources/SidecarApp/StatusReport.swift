@@ -1,6 +1,7 @@
 import Foundation
 import SidecarCache
 import SidecarConfig
+import SidecarFleet
 import SidecarModel
 import SidecarSync
 
@@ -18,6 +19,8 @@ struct StatusReport {
     let now: Date
     /// nil when there is no webhook intake at all (tests that build the report directly).
     var webhooks: WebhookService.Counts? = nil
+    /// nil leaves the block out (tests that build the report directly).
+    var fleet: FleetStatus? = nil
 
     func json() -> [UInt8] {
         let readiness = service.readiness
@@ -74,6 +77,7 @@ struct StatusReport {
         writer.raw("}")
         writePreload(into: &writer)
         if let webhooks { writeWebhooks(webhooks, to: &writer) }
+        if let fleet { writeFleet(fleet, to: &writer) }
         writer.raw("}")
         return writer.bytes
     }
@@ -108,6 +112,18 @@ extension StatusReport {
         writer.integer(counts.ignored)
         writer.raw(#","lastReceivedAt":"#)
         writer.string(counts.lastReceivedAt.map(Timestamp.formatRFC3339))
+        writer.raw("}")
+    }
+
+    /// `"fleet":{"state","lastError","streamLagSeconds"}` (DESIGN.md §13). Errors come from
+    /// the Redis client, which never puts the password into one.
+    func writeFleet(_ fleet: FleetStatus, to writer: inout JSONWriter) {
+        writer.raw(#","fleet":{"state":"#)
+        writer.string(fleet.state.rawValue)
+        writer.raw(#","lastError":"#)
+        writer.string(fleet.lastError)
+        writer.raw(#","streamLagSeconds":"#)
+        writer.number(fleet.streamLagSeconds.map { ($0 * 1000).rounded() / 1000 })
         writer.raw("}")
     }
 }

@@ -96,5 +96,13 @@ extension EntitlementStore {
             -- The refresh order, read a batch at a time even when a plan change marked every state.
             CREATE INDEX webhook_due_order ON webhook_due (priority, asked_at DESC);
             """),
+        // Fleet mode (DESIGN.md §13): how far this sidecar has read each namespace's change
+        // stream, so a restart resumes from there instead of missing what changed meanwhile.
+        Migration(version: 6, name: "fleet stream positions", sql: """
+            CREATE TABLE fleet_positions (
+                namespace TEXT PRIMARY KEY,
+                stream_id TEXT NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ])
 }

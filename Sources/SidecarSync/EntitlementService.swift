@@ -74,7 +74,7 @@ public final class EntitlementService: Sendable {
             }
             switch classify(found, key, now: now) {
             case .missing(.available):
-                fetch(key, completion: completion)
+                fetch(key, askedAt: askedAt, completion: completion)
             case .unloaded:
                 completion(.missing(upstream: .unavailable))
             case let lookup:
@@ -83,13 +83,17 @@ public final class EntitlementService: Sendable {
         }
     }
 
-    private func fetch(_ key: StateKey, completion: @escaping @Sendable (StateLookup) -> Void) {
+    private func fetch(_ key: StateKey, askedAt: Date, completion: @escaping @Sendable (StateLookup) -> Void) {
         guard let engine else { return completion(.missing(upstream: .offline)) }
         engine.fetch(key) { [self] outcome in
             switch outcome {
             case .state(let cached):
-                if freshness(cached, now: now()) == .expired { return completion(.cached(cached, .expired)) }
+                let freshness = freshness(cached, now: now())
+                if freshness == .expired { return completion(.cached(cached, .expired)) }
                 cached.markAccessed(now())
+                // Synced before this request asked: another sidecar's read, shared through
+                // Redis (DESIGN.md §13), so provenance `cache` with its own syncedAt.
+                if cached.syncedAt < askedAt { return completion(.cached(cached, freshness)) }
                 completion(.fetched(cached))
             case .notFound(let since):
                 completion(.notFound(since: since))
@@ -112,8 +116,9 @@ public final class EntitlementService: Sendable {
         case .resourceNotFound, .missing:
             guard let engine else { return .missing(upstream: .offline) }
             if let since = engine.notFoundSince(key, at: now) { return .notFound(since: since) }
-            // The circuit is open or upstream asked us to wait: do not make callers wait too.
-            return .missing(upstream: engine.allowsMiss(at: now) ? .available : .unavailable)
+            // The circuit is open or upstream asked us to wait: do not make callers wait too,
+            // unless the fleet's Redis (answering, or failing, within 50 ms) may have the state.
+            return .missing(upstream: engine.allowsMiss(at: now) || engine.fleet?.isConnected == true ? .available : .unavailable)
         }
     }
 

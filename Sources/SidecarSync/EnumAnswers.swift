@@ -1,4 +1,5 @@
 import Foundation
+import SidecarFleet
 import SidecarCache
 import SidecarModel
 import SidecarUpstream
@@ -62,7 +63,7 @@ extension SyncEngine {
         once.call(nil, after: settings.missTimeout)
         Task {
             guard !stopped.load(ordering: .relaxed), health.allowsMiss(at: now()) else { return once.call(nil) }
-            await gate.acquire(.miss)
+            await gate.acquire(.miss, budget: .entitlements)
             defer { gate.release() }
             do throws(UpstreamError) {
                 let entitlement = try await client.check(request)

@@ -16,6 +16,7 @@ extension SyncEngine {
         if settings.preload != .none {
             Task { await self.preloadIfDue() }
         }
+        startFollowingFleet()
         guard let interval = settings.pollInterval else { return }
         let nanoseconds = Int(interval.seconds * 1e9)
         // Made inside the lock: a timer source is not Sendable, so it never leaves it.
@@ -38,6 +39,7 @@ extension SyncEngine {
             timers.poll?.cancel()
             timers.poll = nil
         }
+        stopFollowingFleet()
     }
 
     /// `GET /api/v1/customers?limit=1`: is upstream there, and does it take our key? Sent at

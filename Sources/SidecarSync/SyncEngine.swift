@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import SidecarCache
+import SidecarFleet
 import SidecarModel
 import SidecarUpstream
 import Synchronization
@@ -39,6 +40,10 @@ public final class SyncEngine: Sendable {
     /// Webhook refreshes: whether a pass runs, and keys whose refresh failed on their own.
     let webhookPasses = Mutex<WebhookPasses>(WebhookPasses())
     let stopped = Atomic<Bool>(false)
+    /// Fleet mode (DESIGN.md §13); nil standalone.
+    public let fleet: Fleet?
+    /// Where this sidecar stands in the fleet's change stream.
+    let follower = Mutex(FleetFollower())
 
     struct Timers {
         var poll: DispatchSourceTimer?
@@ -52,8 +57,10 @@ public final class SyncEngine: Sendable {
     public init(
         store: EntitlementStore, client: StiggClient, settings: SyncSettings, logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        fleet: Fleet? = nil
     ) {
+        self.fleet = fleet
         self.store = store
         self.client = client
         self.settings = settings
@@ -62,7 +69,7 @@ public final class SyncEngine: Sendable {
         health = UpstreamHealth(
             backoff: Backoff(base: settings.backoffBase, cap: settings.backoffMax),
             circuitThreshold: settings.circuitThreshold, random: random)
-        gate = UpstreamGate(concurrency: settings.upstreamConcurrency, perSecond: settings.upstreamRPS)
+        gate = UpstreamGate(concurrency: settings.upstreamConcurrency, perSecond: settings.upstreamRPS, fleet: fleet)
         notFound = NotFoundCache(ttl: settings.notFoundTTL)
         enumAnswers = EnumAnswerCache(ttl: settings.refreshInterval)
     }
@@ -128,20 +135,59 @@ public final class SyncEngine: Sendable {
         flights.withLock { flights in flights.keys.filter { customerId == nil || $0.customerId == customerId } }
     }
 
+    /// In fleet mode Redis is asked first: a fresh shared state answers, and the key's lease
+    /// decides which sidecar reads upstream while the others wait for its result (§13).
     private func perform(_ key: StateKey, priority: CallPriority) async -> FetchOutcome {
-        guard permits(priority) else { return .unavailable }
-        await gate.acquire(priority)
+        guard let fleet else { return await performUpstream(key, priority: priority).outcome }
+        var lease: FleetLease?
+        var lastKnownGood: CachedState?
+        switch await fleetFirst(key, priority: priority, fleet: fleet) {
+        case .answered(let outcome): return outcome
+        case .leased(let held, let older):
+            lease = held
+            lastKnownGood = older
+        case .standalone(let older): lastKnownGood = older
+        }
+        var (outcome, fetched) = await performUpstream(key, priority: priority)
+        // Upstream failed, but Redis had an older copy: a waiting caller gets it (as `stale`).
+        if let lastKnownGood, priority == .miss {
+            switch outcome {
+            case .failed, .unavailable:
+                lastKnownGood.markAttemptFailed()
+                outcome = .state(lastKnownGood)
+            case .state, .notFound, .timedOut:
+                break
+            }
+        }
+        // Shared before the lease goes, so a sidecar that then takes the lease finds it fresh.
+        // Not awaited: the caller waiting on this miss has its answer already.
+        Task {
+            if let fetched { await fleet.publish(fetched) }
+            if let lease { await fleet.release(lease) }
+        }
+        return outcome
+    }
+
+    /// The upstream read itself; `shared` is what upstream answered, for the fleet (never the
+    /// local overlay of unconfirmed usage).
+    private func performUpstream(_ key: StateKey, priority: CallPriority) async -> (outcome: FetchOutcome, shared: SharedState?) {
+        guard permits(priority) else { return (.unavailable, nil) }
+        await gate.acquire(priority, budget: .entitlements)
         defer { gate.release() }
         // Upstream may have failed, or asked us to wait, while this call queued.
-        guard permits(priority) else { return .unavailable }
+        guard permits(priority) else { return (.unavailable, nil) }
         do {
             let answer = try await client.entitlements(customerId: key.customerId, resourceId: key.resourceId)
             let at = now()
             health.recordSuccess(at: at)
-            return apply(answer, for: key, at: at, priority: priority)
+            let outcome = apply(answer, for: key, at: at, priority: priority)
+            if case .state = outcome, case .state(let state) = answer {
+                return (outcome, SharedState(key: key, state: state, syncedAt: at))
+            }
+            return (outcome, nil)
         } catch {
             failed(key, error)
-            return .failed(error)
+            return (.failed(error), nil)
         }
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import SidecarFleet
 import Synchronization
 
 /// Which queue an upstream call waits in: a request is waiting on a miss, nobody is waiting
@@ -11,7 +12,9 @@ public enum CallPriority: Sendable {
 }
 
 /// Admits upstream calls within the concurrency cap and the token bucket, misses before
-/// webhook refreshes before background work, first come first served within each.
+/// webhook refreshes before background work, first come first served within each. In fleet
+/// mode a call that names a budget also takes a token from the fleet-wide bucket in Redis
+/// (DESIGN.md §13); the local caps still apply, and with Redis down only they do.
 final class UpstreamGate: Sendable {
     private struct State {
         var inUse = 0
@@ -24,10 +27,24 @@ final class UpstreamGate: Sendable {
 
     private let concurrency: Int
     private let state: Mutex<State>
+    let fleet: Fleet?
 
-    init(concurrency: Int, perSecond: Int) {
+    init(concurrency: Int, perSecond: Int, fleet: Fleet? = nil) {
         self.concurrency = max(concurrency, 1)
+        self.fleet = fleet
         state = Mutex(State(bucket: TokenBucket(perSecond: perSecond, now: UpstreamGate.monotonicSeconds())))
+    }
+
+    /// Waits for a slot, a local token and, for a call that names `budget`, a fleet token.
+    /// Every `acquire` must be paired with `release`.
+    func acquire(_ priority: CallPriority, budget: FleetBudget?) async {
+        await acquire(priority)
+        guard let budget, let fleet else { return }
+        // The slot is kept while waiting: the fleet's rate is the tighter cap then, and
+        // more concurrent waiters would only ask Redis more often.
+        while case .wait(let delay) = await fleet.take(budget) {
+            try? await Task.sleep(for: delay)
+        }
     }
 
     /// Waits for a slot and a token. Every successful `acquire` must be paired with `release`.

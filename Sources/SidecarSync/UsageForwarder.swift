@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SidecarCache
+import SidecarFleet
 import SidecarModel
 import SidecarUpstream
 import Synchronization
@@ -167,7 +168,7 @@ public final class UsageForwarder: Sendable {
     }
 
     private func send(_ batch: [OutboxRecord], deadline: Duration?) async -> Result<[DeliveredUsage], UpstreamError> {
-        await gate?.acquire(.background)
+        await gate?.acquire(.background, budget: .usage)
         defer { gate?.release() }
         let bodies = batch.map(\.body)
         do throws(StoreError) {

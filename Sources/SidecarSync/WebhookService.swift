@@ -1,5 +1,6 @@
 import Foundation
 import SidecarCache
+import SidecarFleet
 import SidecarModel
 import Synchronization
 
@@ -60,10 +61,49 @@ public final class WebhookService: Sendable {
         case .ignore:
             inFlight = []
         }
+        guard let fleet = engine.fleet else {
+            return record(event, extraKeys: inFlight, at: at, engine: engine, completion: completion)
+        }
+        Task {
+            // A retry that lands on another sidecar is a duplicate too (DESIGN.md §12); with
+            // Redis down the local table still catches retries landing here.
+            let claimed = await fleet.claimWebhook(event.messageId)
+            if claimed == false {
+                count(.duplicate, at: at)
+                return completion(.success(.duplicate))
+            }
+            // States some other sidecar holds are refreshed here too, once for the fleet.
+            var extra = inFlight
+            switch event.effect {
+            case .refreshState(let key):
+                if case .hit = await fleet.read(key, counted: false) { extra.append(key) }
+            case .refreshCustomer(let customerId):
+                extra += await fleet.sharedKeys(customerId: customerId) ?? []
+            case .refreshAll:
+                // Every state the fleet shares, refreshed here once for all (the others take
+                // the results from the stream), within this sidecar's caps and the budget.
+                extra += await fleet.allSharedKeys() ?? []
+            case .ignore:
+                break
+            }
+            record(event, extraKeys: extra, at: at, engine: engine) { result in
+                if case .failure = result, claimed == true {
+                    // Nothing was recorded: Stigg's retry must not be taken for a duplicate.
+                    Task { await fleet.unclaimWebhook(event.messageId) }
+                }
+                completion(result)
+            }
+        }
+    }
+
+    private func record(
+        _ event: WebhookEvent, extraKeys: [StateKey], at: Date, engine: SyncEngine,
+        completion: @escaping @Sendable (Result<Outcome, StoreError>) -> Void
+    ) {
         store.onQueue { [self] in
             let outcome: Outcome
             do throws(StoreError) {
-                switch try store.recordWebhook(event, extraKeys: inFlight, at: at) {
+                switch try store.recordWebhook(event, extraKeys: extraKeys, at: at) {
                 case .duplicate: outcome = .duplicate
                 case .recorded(let marked):
                     outcome = event.effect == .ignore ? .ignored : .applied

@@ -1,0 +1,109 @@
+import Foundation
+import SidecarCache
+import SidecarFleet
+import SidecarModel
+
+/// What the fleet said before an upstream read.
+enum FleetStep: Sendable {
+    /// Redis answered for upstream: a fresh shared state, or the holder's result.
+    case answered(FetchOutcome)
+    /// This sidecar reads the key for the fleet; the lease goes once the result is shared.
+    /// `lastKnownGood` is an older shared state taken on the way, to answer if the read fails.
+    case leased(FleetLease, lastKnownGood: CachedState?)
+    /// Redis did not answer, or a webhook refresh must read anyway: read upstream alone.
+    case standalone(lastKnownGood: CachedState?)
+}
+
+extension SyncEngine {
+    /// How often a sidecar waiting on another's lease looks for its result.
+    static let leasePollInterval: Duration = .milliseconds(20)
+
+    /// Local miss or due refresh → Redis → lease (DESIGN.md §13). A webhook refresh skips the
+    /// shared copy (it may predate the change) and does not wait on another holder (whose
+    /// read may have left before the change): at most two reads for that key, never a stale one.
+    func fleetFirst(_ key: StateKey, priority: CallPriority, fleet: Fleet) async -> FleetStep {
+        var seenMs: Int64 = 0
+        if case .state(let local) = store.lookupInMemory(key) { seenMs = SharedState.milliseconds(local.syncedAt) }
+        // Older than the interval but newer than what is here: last-known-good (DESIGN.md §13),
+        // answered `stale` if the upstream read fails.
+        var lastKnownGood: CachedState?
+        if priority != .webhook {
+            switch await fleet.read(key) {
+            case .hit(let shared):
+                if shared.syncedAtMs > seenMs, let adopted = adopt(shared, priority: priority) {
+                    seenMs = shared.syncedAtMs
+                    if isFresh(shared) { return .answered(.state(adopted)) }
+                    lastKnownGood = adopted
+                }
+            case .miss:
+                break
+            case .error:
+                return .standalone(lastKnownGood: nil)
+            }
+        }
+        while true {
+            switch await fleet.acquireLease(key) {
+            case .acquired(let lease, let shared):
+                // Shared between our read and the lease: the last holder's result.
+                if let shared, shared.syncedAtMs > seenMs, isFresh(shared), priority != .webhook,
+                   let adopted = adopt(shared, priority: priority) {
+                    Task { await fleet.release(lease) }
+                    return .answered(.state(adopted))
+                }
+                return .leased(lease, lastKnownGood: lastKnownGood)
+            case .unavailable: return .standalone(lastKnownGood: lastKnownGood)
+            case .heldElsewhere:
+                if priority == .webhook { return .standalone(lastKnownGood: nil) }
+                switch await awaitHolder(key, newerThan: seenMs, priority: priority, fleet: fleet) {
+                case .some(let step): return step
+                case .none: continue  // the holder let go without a result: try to take over
+                }
+            }
+        }
+    }
+
+    /// Waits for another sidecar's read of `key`: its result, once shared, answers here too.
+    /// nil when the lease went without a result (its read failed): the caller may take over.
+    /// Past the deadline (the miss deadline, or the lease's length for a refresh) the wait
+    /// ends as an upstream failure would; a holder that died releases by expiry.
+    private func awaitHolder(_ key: StateKey, newerThan seenMs: Int64, priority: CallPriority, fleet: Fleet) async -> FleetStep? {
+        let limit = priority == .miss ? settings.missTimeout : fleet.settings.leaseDuration
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, !stopped.load(ordering: .relaxed) {
+            try? await Task.sleep(for: Self.leasePollInterval)
+            switch await fleet.read(key, counted: false) {
+            case .hit(let shared) where shared.syncedAtMs > seenMs:
+                guard let adopted = adopt(shared, priority: priority) else { return .standalone(lastKnownGood: nil) }
+                return .answered(.state(adopted))
+            case .error:
+                return .standalone(lastKnownGood: nil)
+            case .hit, .miss:
+                switch await fleet.leaseHeld(key) {
+                case .some(true): continue
+                case .some(false): return nil
+                case .none: return .standalone(lastKnownGood: nil)
+                }
+            }
+        }
+        return .answered(.unavailable)
+    }
+
+    /// Stores a shared state locally as if this sidecar had fetched it at `syncedAt`: memory
+    /// gets it when a caller waits on it, like a fetch.
+    func adopt(_ shared: SharedState, priority: CallPriority) -> CachedState? {
+        do {
+            let cached = try store.put(
+                shared.key, shared.state, origin: .upstream, syncedAt: shared.syncedAt,
+                onlyIfResident: priority != .miss && !isListedForPreload(shared.key))
+            notFound.remove(shared.key)
+            return cached
+        } catch {
+            logger.error("cannot store shared state", metadata: ["key": "\(shared.key)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    func isFresh(_ shared: SharedState) -> Bool {
+        now().timeIntervalSince(shared.syncedAt) < settings.refreshInterval.seconds
+    }
+}

@@ -1,0 +1,150 @@
+import Dispatch
+import Foundation
+import SidecarCache
+import SidecarFleet
+import SidecarModel
+
+/// This sidecar's place in the fleet's change stream (kept in the engine's lock).
+struct FleetFollower {
+    /// The last entry applied; nil until read from SQLite (or, on a first start, from Redis).
+    var position: String?
+    var loaded = false
+    /// Check whether the position was trimmed away (at start, after Redis failed, after a
+    /// full batch: the moments the stream may have run past us).
+    var needsCheck = true
+    var running = false
+    var timer: DispatchSourceTimer?
+}
+
+extension SyncEngine {
+    static let streamBatch = 512
+
+    /// Reads the change stream every `streamPollInterval` on a global queue, never on an
+    /// HTTP event loop. Called by `start`.
+    func startFollowingFleet() {
+        guard let fleet else { return }
+        let interval = Int(fleet.settings.streamPollInterval.seconds * 1e9)
+        follower.withLock { follower in
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
+            timer.schedule(deadline: .now(), repeating: .nanoseconds(interval), leeway: .milliseconds(20))
+            timer.setEventHandler { [weak self] in
+                guard let self else { return }
+                Task { await self.followFleetStream() }
+            }
+            follower.timer = timer
+            timer.resume()
+        }
+    }
+
+    func stopFollowingFleet() {
+        follower.withLock { follower in
+            follower.timer?.cancel()
+            follower.timer = nil
+        }
+        fleet?.shutdown()
+    }
+
+    /// One round: reads what the stream gained since the position and updates the keys this
+    /// sidecar holds from Redis (DESIGN.md §13). Returns at once while another round runs.
+    public func followFleetStream() async {
+        guard let fleet, !stopped.load(ordering: .relaxed) else { return }
+        let begun = follower.withLock { follower in
+            if follower.running { return false }
+            follower.running = true
+            return true
+        }
+        guard begun else { return }
+        defer { follower.withLock { $0.running = false } }
+        let namespace = fleet.settings.namespace
+        let loaded = follower.withLock { $0.loaded }
+        if !loaded {
+            let saved = try? store.fleetPosition(namespace: namespace)
+            follower.withLock { follower in
+                follower.position = saved
+                follower.loaded = true
+            }
+        }
+        let (savedPosition, needsCheck) = follower.withLock { ($0.position, $0.needsCheck) }
+        var position = savedPosition
+        if position == nil || needsCheck {
+            guard let info = await fleet.streamInfo() else { return }
+            let lost = position.map { position in
+                // Trimmed past us, or the stream was recreated (a flushed or new Redis).
+                Fleet.streamId(info.maxDeletedId, isAfter: position) || Fleet.streamId(position, isAfter: info.lastId)
+            } ?? true
+            if lost {
+                if position != nil { logger.notice("fleet: stream position was trimmed away; revalidating held states against Redis") }
+                guard await revalidateHeld(fleet) else { return }
+                position = info.lastId
+                save(position!, namespace: namespace)
+            }
+            follower.withLock { $0.needsCheck = false }
+        }
+        guard let position else { return }
+        guard let changes = await fleet.changes(after: position, count: Self.streamBatch) else {
+            follower.withLock { $0.needsCheck = true }
+            return
+        }
+        guard let last = changes.last else { return }
+        await apply(changes.filter { !$0.own }, fleet: fleet)
+        save(last.id, namespace: namespace)
+        // A full batch: the stream may be running past us, so look for trimming before the
+        // next batch (due at the next tick, 150 ms on).
+        if changes.count == Self.streamBatch { follower.withLock { $0.needsCheck = true } }
+    }
+
+    private func save(_ position: String, namespace: String) {
+        follower.withLock { $0.position = position }
+        do {
+            try store.setFleetPosition(position, namespace: namespace)
+        } catch {
+            logger.error("cannot save the fleet stream position", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Updates the held keys the changes name, newest shared copy first. A key held only on
+    /// disk is updated there; a key not held is not fetched.
+    private func apply(_ changes: [FleetChange], fleet: Fleet) async {
+        var wanted: [StateKey: Int64] = [:]
+        for change in changes where change.syncedAtMs > (wanted[change.key] ?? 0) {
+            switch store.lookupInMemory(change.key) {
+            case .state(let local):
+                if SharedState.milliseconds(local.syncedAt) < change.syncedAtMs { wanted[change.key] = change.syncedAtMs }
+            case .unloaded:
+                if store.contains(change.key, origin: .upstream) { wanted[change.key] = change.syncedAtMs }
+            case .missing, .resourceNotFound:
+                break
+            }
+        }
+        await refreshFromFleet(Array(wanted.keys), fleet: fleet)
+    }
+
+    /// Every state held in memory, checked against Redis; false when Redis did not answer.
+    private func revalidateHeld(_ fleet: Fleet) async -> Bool {
+        let held = store.states(origin: .upstream).map(\.key)
+        var start = 0
+        while start < held.count {
+            let slice = Array(held[start..<min(held.count, start + Self.streamBatch)])
+            guard await refreshFromFleet(slice, fleet: fleet) else { return false }
+            start += slice.count
+        }
+        return true
+    }
+
+    /// Takes Redis's copy of each key where it is newer than the local one.
+    @discardableResult
+    private func refreshFromFleet(_ keys: [StateKey], fleet: Fleet) async -> Bool {
+        guard !keys.isEmpty else { return true }
+        guard let shared = await fleet.readMany(keys) else { return false }
+        for state in shared {
+            if case .state(let local) = store.lookupInMemory(state.key), SharedState.milliseconds(local.syncedAt) >= state.syncedAtMs { continue }
+            do {
+                try store.put(state.key, state.state, origin: .upstream, syncedAt: state.syncedAt, onlyIfResident: true)
+                notFound.remove(state.key)
+            } catch {
+                logger.error("cannot store shared state", metadata: ["key": "\(state.key)", "error": "\(error)"])
+            }
+        }
+        return true
+    }
+}
