@@ -24,7 +24,7 @@ public struct SQLiteOpenResult: Sendable {
 }
 
 extension SQLiteConnection {
-    /// Opens `path`, runs `PRAGMA quick_check` (unless `quickCheck` is false) and `migrator`;
+    /// Opens `path`, runs `PRAGMA quick_check` (as `quickCheck` says) and `migrator`;
     /// if any of that fails because the file is corrupt or not a database, closes it, moves
     /// it and its companions aside and opens a fresh, migrated database in its place.
     ///
@@ -34,14 +34,19 @@ extension SQLiteConnection {
         path: String,
         configuration: SQLiteConfiguration = .init(),
         migrator: Migrator? = nil,
-        quickCheck: Bool = true,
+        quickCheck: QuickCheckPolicy = .always,
         now: Date = Date()
     ) throws -> SQLiteOpenResult {
         guard !configuration.readOnly else {
             throw SQLiteError.misuse(message: "openOrRecover needs a read-write connection", sql: nil)
         }
+        let check = switch quickCheck {
+        case .always: true
+        case .never: false
+        case .afterUncleanClose: needsCheckAfterUncleanClose(path)
+        }
         do {
-            let (connection, report) = try openChecked(path, configuration, migrator, quickCheck)
+            let (connection, report) = try openChecked(path, configuration, migrator, check)
             return SQLiteOpenResult(connection: connection, migration: report, recovery: nil)
         } catch let error as SQLiteError where error.isCorruption && path != ":memory:" && !path.isEmpty {
             let (movedTo, movedFiles) = try moveAside(path, now: now)

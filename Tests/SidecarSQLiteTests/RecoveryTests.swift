@@ -44,6 +44,37 @@ struct RecoveryTests {
         }
     }
 
+    @Test("afterUncleanClose: the full check is skipped after a recorded clean close and runs otherwise")
+    func quickCheckOnlyAfterUncleanClose() throws {
+        try withTempDirectory { dir in
+            let path = dir.appendingPathComponent("cache.sqlite").path
+            let created = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose)
+            try created.connection.sync { db in
+                for i in 0..<2000 { try db.execute("INSERT INTO items (name) VALUES (?)", [.text("item-\(i)-" + String(repeating: "x", count: 100))]) }
+            }
+            try created.connection.close()
+            created.connection.recordCleanClose()
+            #expect(FileManager.default.fileExists(atPath: path + "-clean-close"))
+
+            // Damage a page that opening and migrating never read; only quick_check does.
+            let handle = try #require(FileHandle(forUpdatingAtPath: path))
+            let size = handle.seekToEndOfFile()
+            handle.seek(toFileOffset: size - 4096)
+            handle.write(garbage(4096, seed: 0x77))
+            handle.closeFile()
+
+            let trusted = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
+            #expect(trusted.recovery == nil, "a clean close is trusted")
+            #expect(!FileManager.default.fileExists(atPath: path + "-clean-close"), "the record is spent while the file is open")
+            try trusted.connection.close()
+
+            // Closed without the record, as a crash would leave it: checked, found, moved aside.
+            let checked = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
+            #expect(checked.recovery?.cause.isCorruption == true)
+            try checked.connection.close()
+        }
+    }
+
     @Test("stale -wal and -shm files do not leak into the fresh database")
     func staleCompanions() throws {
         try withTempDirectory { dir in
