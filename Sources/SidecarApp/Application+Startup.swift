@@ -74,16 +74,25 @@ extension Application {
             logger.info("offline mode", metadata: ["file": "\(path)", "states": .stringConvertible(states), "snapshot": "unchanged since the last start"])
             return importedAt
         }
-        let snapshot: OfflineSnapshot
+        let loadedAt = now()
+        var imported: Int?
         do {
-            snapshot = try OfflineSnapshot.load(path: path)
-        } catch {
+            // One customer at a time, in one transaction: a bad file leaves the last import.
+            imported = try store.replaceAll(origin: .offline, syncedAt: loadedAt) { add in
+                try OfflineSnapshot.stream(path: path) { entry in try add(entry.key, entry.state) }
+            }
+            if imported == nil {
+                // Not an object with one `customers` array: the whole-file decoder says why,
+                // or, for a shape it accepts (a repeated key), imports it.
+                let snapshot = try OfflineSnapshot.load(path: path)
+                try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
+                imported = snapshot.entries.count
+            }
+        } catch let error as OfflineSnapshotError {
             throw StartupError(description: "offline snapshot \(error)")
         }
-        let loadedAt = now()
-        try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
         try store.recordOfflineSnapshot(signature, loadedAt: loadedAt)
-        logger.info("offline mode", metadata: ["file": "\(path)", "states": .stringConvertible(snapshot.entries.count)])
+        logger.info("offline mode", metadata: ["file": "\(path)", "states": .stringConvertible(imported ?? 0)])
         return loadedAt
     }
 
