@@ -52,21 +52,29 @@ struct RecoveryTests {
             try created.connection.sync { db in
                 for i in 0..<2000 { try db.execute("INSERT INTO items (name) VALUES (?)", [.text("item-\(i)-" + String(repeating: "x", count: 100))]) }
             }
-            try created.connection.close()
+            #expect(try created.connection.sync { try $0.applicationId() } == CloseRecord.open)
             created.connection.recordCleanClose()
-            #expect(FileManager.default.fileExists(atPath: path + "-clean-close"))
+            try created.connection.close()
+            // A copy of a cleanly closed file is trusted as well: the record is in its header.
+            let copy = dir.appendingPathComponent("copy.sqlite").path
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
 
             // Damage a page that opening and migrating never read; only quick_check does.
-            let handle = try #require(FileHandle(forUpdatingAtPath: path))
-            let size = handle.seekToEndOfFile()
-            handle.seek(toFileOffset: size - 4096)
-            handle.write(garbage(4096, seed: 0x77))
-            handle.closeFile()
+            for file in [path, copy] {
+                let handle = try #require(FileHandle(forUpdatingAtPath: file))
+                let size = handle.seekToEndOfFile()
+                handle.seek(toFileOffset: size - 4096)
+                handle.write(garbage(4096, seed: 0x77))
+                handle.closeFile()
+            }
 
             let trusted = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
             #expect(trusted.recovery == nil, "a clean close is trusted")
-            #expect(!FileManager.default.fileExists(atPath: path + "-clean-close"), "the record is spent while the file is open")
+            #expect(try trusted.connection.sync { try $0.applicationId() } == CloseRecord.open, "the record is spent while the file is open")
             try trusted.connection.close()
+            let copied = try SQLiteConnection.openOrRecover(path: copy, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
+            #expect(copied.recovery == nil)
+            try copied.connection.close()
 
             // Closed without the record, as a crash would leave it: checked, found, moved aside.
             let checked = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
