@@ -8,18 +8,28 @@ extension Application {
     /// upstream answers later from another queue.
     static func addEntitlementRoutes(to router: inout Router, answers: EntitlementAnswers, metrics: SidecarMetrics) {
         let service = answers.service
+        let prepared = AnswerCache()
         let check: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in
+            let now = service.now()
+            if let hit = prepared.answer(request.target, service: service, now: now) {
+                metrics.recordDecision(hit.source)
+                return .now(hit.response)
+            }
             let checkRequest: CheckRequest
             do throws(AppError) {
                 checkRequest = try EntitlementQuery(request).checkRequest(pathCustomerId: pathCustomerId)
             } catch {
                 return .now(error.response)
             }
-            let now = service.now()
-            let step = answers.checkStep(checkRequest, service.lookup(checkRequest.stateKey, now: now), now: now)
+            let lookup = service.lookup(checkRequest.stateKey, now: now)
+            let step = answers.checkStep(checkRequest, lookup, now: now)
             if case .answer(let answer) = step {
                 metrics.recordDecision(answer.provenance.source)
-                return .now(checkResponse(answer))
+                let response = checkResponse(answer)
+                if answer.fromState, case .cached(let cached, let freshness) = lookup {
+                    prepared.store(request.target, cached: cached, freshness: freshness, answer: answer, response: response, now: now)
+                }
+                return .now(response)
             }
             return .later { respond in
                 answers.resolveCheck(checkRequest, after: step) { answer in

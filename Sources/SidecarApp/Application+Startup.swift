@@ -29,15 +29,7 @@ extension Application {
 
         let store = try openStore(path: config.dbPath, logger: logger)
         if config.isOffline {
-            let snapshot: OfflineSnapshot
-            do {
-                snapshot = try OfflineSnapshot.load(path: config.offlineFile)
-            } catch {
-                throw StartupError(description: "offline snapshot \(error)")
-            }
-            let loadedAt = now()
-            try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
-            logger.info("offline mode", metadata: ["file": "\(config.offlineFile)", "states": .stringConvertible(snapshot.entries.count)])
+            let loadedAt = try loadOfflineSnapshot(config.offlineFile, into: store, now: now, logger: logger)
             let service = EntitlementService(store: store, mode: .offline(loadedAt: loadedAt), policy: policy, now: now)
             return (EntitlementAnswers(service: service, fallback: fallback), UsageService(offlineStore: store, now: now))
         }
@@ -83,6 +75,43 @@ extension Application {
         tuning.fleet(&settings)
         logger.info("fleet mode", metadata: ["redis": "\(url)", "namespace": "\(config.fleetNamespace)"])
         return Fleet(settings: settings, logger: logger, onRead: fleetMetrics.record, onConnection: fleetMetrics.setConnected)
+    }
+
+    /// Imports the snapshot file, or, when the file is the one imported last time (same size,
+    /// mtime and content hash), reuses those states, read from SQLite as they are asked for.
+    /// Returns when the states were imported: their `syncedAt` (DESIGN.md §11).
+    private static func loadOfflineSnapshot(_ path: String, into store: EntitlementStore, now: () -> Date, logger: Logger) throws -> Date {
+        let signature: OfflineSnapshot.Signature
+        do {
+            signature = try OfflineSnapshot.Signature.of(path: path)
+        } catch {
+            throw StartupError(description: "offline snapshot \(error)")
+        }
+        if let importedAt = store.importedOfflineSnapshot(matching: signature) {
+            let states = try store.loadLazily(origin: .offline)
+            logger.info("offline mode", metadata: ["file": "\(path)", "states": .stringConvertible(states), "snapshot": "unchanged since the last start"])
+            return importedAt
+        }
+        let loadedAt = now()
+        var imported: Int?
+        do {
+            // One customer at a time, in one transaction: a bad file leaves the last import.
+            imported = try store.replaceAll(origin: .offline, syncedAt: loadedAt) { add in
+                try OfflineSnapshot.stream(path: path) { entry in try add(entry.key, entry.state) }
+            }
+            if imported == nil {
+                // Not an object with one `customers` array: the whole-file decoder says why,
+                // or, for a shape it accepts (a repeated key), imports it.
+                let snapshot = try OfflineSnapshot.load(path: path)
+                try store.replaceAll(origin: .offline, with: snapshot.entries.map { ($0.key, $0.state) }, syncedAt: loadedAt)
+                imported = snapshot.entries.count
+            }
+        } catch let error as OfflineSnapshotError {
+            throw StartupError(description: "offline snapshot \(error)")
+        }
+        try store.recordOfflineSnapshot(signature, loadedAt: loadedAt)
+        logger.info("offline mode", metadata: ["file": "\(path)", "states": .stringConvertible(imported ?? 0)])
+        return loadedAt
     }
 
     private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {

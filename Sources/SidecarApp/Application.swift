@@ -106,6 +106,8 @@ public final class Application: Sendable {
             if !flushed { logger.notice("usage records left queued for the next start", metadata: ["pending": .stringConvertible(usage.counts().pending)]) }
         }
         service.engine?.stop()
+        // Last: the next start trusts the file without reading every page.
+        service.recordCleanShutdown()
         logger.info("stopped")
     }
 

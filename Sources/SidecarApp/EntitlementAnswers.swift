@@ -16,6 +16,10 @@ struct EntitlementAnswers: Sendable {
     struct Answer: Sendable {
         var entitlement: Entitlement
         var provenance: Provenance
+        /// Decided from the cached state alone, so the same state, question and second give
+        /// the same answer (`AnswerCache`); not an ENUM `/check` answer, not a placeholder
+        /// stamped with the time of the answer.
+        var fromState = false
     }
 
     enum Listing: Sendable {
@@ -66,7 +70,9 @@ struct EntitlementAnswers: Sendable {
     /// (REST states carry no enum values), answered from its short-lived cache when it can.
     private func decide(_ request: CheckRequest, from cached: CachedState, provenance: Provenance, now: Date) -> Step<Answer> {
         let decision = SidecarCache.decide(state: cached.state, request: request, now: now)
-        guard decision.needsUpstream else { return .answer(Answer(entitlement: decision.entitlement, provenance: provenance)) }
+        guard decision.needsUpstream else {
+            return .answer(Answer(entitlement: decision.entitlement, provenance: provenance, fromState: !Self.stampsNow(request, cached.state)))
+        }
         if let (entitlement, at) = service.enumAnswer(for: request, at: now) {
             return .answer(Answer(entitlement: entitlement, provenance: .known(since: at, now: now)))
         }
@@ -94,6 +100,13 @@ struct EntitlementAnswers: Sendable {
                 completion(Answer(entitlement: entitlement, provenance: .known(since: at, now: at, source: .upstream)))
             }
         }
+    }
+
+    /// A credit check with no credit to echo answers a placeholder whose `usageUpdatedAt` is
+    /// the time of the answer (DESIGN.md §11), to the millisecond.
+    private static func stampsNow(_ request: CheckRequest, _ state: EntitlementsState) -> Bool {
+        guard case .currency(let currencyId) = request.target else { return false }
+        return state.accessDeniedReason != nil || state.credit(currencyId) == nil
     }
 
     private func fallbackAnswer(_ request: CheckRequest, now: Date) -> Answer {

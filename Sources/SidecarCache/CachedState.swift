@@ -17,8 +17,10 @@ public final class CachedState: Sendable {
     public let state: EntitlementsState
     public let origin: StateOrigin
     public let syncedAt: Date
-    /// `syncedAt` as RFC 3339, formatted once rather than per answer.
-    public let syncedAtText: String
+    /// `syncedAt` as RFC 3339. Formatted when asked rather than kept: a heap string per
+    /// state is 64 bytes of every hot customer, and a repeated answer is prepared bytes anyway
+    /// (the answer cache in SidecarApp).
+    public var syncedAtText: String { Timestamp.formatRFC3339(syncedAt) }
     /// The earliest `validUntil` / `usagePeriodEnd` among its entitlements: when the state
     /// should be fetched again regardless of the refresh interval.
     public let refreshDue: Date?
@@ -34,7 +36,6 @@ public final class CachedState: Sendable {
         self.state = state
         self.origin = origin
         self.syncedAt = syncedAt
-        self.syncedAtText = Timestamp.formatRFC3339(syncedAt)
         self.refreshDue = state.refreshDue
         self.accessedAtSeconds = Atomic(Int64((accessedAt ?? syncedAt).timeIntervalSince1970))
     }

@@ -53,7 +53,8 @@ public final class EntitlementStore: Sendable {
     /// one started; a database from a newer schema is refused (`StoreError.newerSchema`).
     public static func open(path: String) throws(StoreError) -> Opened {
         do {
-            let opened = try SQLiteConnection.openOrRecover(path: path, migrator: migrator)
+            // The full check reads every page (1.8 s on 1M states): only after a crash.
+            let opened = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose)
             return Opened(
                 store: try EntitlementStore(connection: opened.connection),
                 recovery: opened.recovery.map { StoreRecovery(movedTo: $0.movedTo, cause: "\($0.cause)") })
@@ -64,12 +65,8 @@ public final class EntitlementStore: Sendable {
 
     init(connection: SQLiteConnection) throws {
         self.connection = connection
-        let counts = try connection.sync { db in
-            try db.query("SELECT origin, count(*) FROM entitlement_states GROUP BY origin") { ($0.string(0), $0.int(1)) }
-        }
-        persisted.withLock { persisted in
-            for (origin, count) in counts { if let origin = StateOrigin(rawValue: origin) { persisted[origin] = count } }
-        }
+        let counts = try connection.sync { db in try Self.persistedCounts(db) }
+        persisted.withLock { $0 = counts }
         _ = try connection.sync { db in try tally(db) { _ in } }
     }
 
@@ -106,13 +103,27 @@ public final class EntitlementStore: Sendable {
             return nil
         }
         if let memory { return memory }
-        guard let origin = lazyOrigin.withLock({ $0 }), let loaded = loadFromDisk(key, origin: origin) else { return .missing }
+        guard let origin = lazyOrigin.withLock({ $0 }) else { return .missing }
+        guard let loaded = loadFromDisk(key, origin: origin) else {
+            return hasOtherResourceOnDisk(key, origin: origin) ? .resourceNotFound : .missing
+        }
         // Another thread may have stored a newer state meanwhile: the one in memory wins.
         return .state(index.withLock { index in
             if let existing = index.states[key] { return existing }
             index.insert(loaded)
             return loaded
         })
+    }
+
+    /// Whether SQLite has a state of `key`'s customer for another resource (a prefix of the
+    /// primary key: one seek), which makes `key` an unknown resource of a known customer.
+    private func hasOtherResourceOnDisk(_ key: StateKey, origin: StateOrigin) -> Bool {
+        let found = try? connection.sync { db in
+            try db.queryOne(
+                "SELECT 1 FROM entitlement_states WHERE customer_id = ? AND resource_id <> ? AND origin = ? LIMIT 1",
+                [.text(key.customerId), .text(key.resourceId ?? ""), .text(origin.rawValue)]) { _ in true }
+        }
+        return found == true
     }
 
     /// Whether memory holds `key`'s state (it has been asked for or fetched on a miss).
@@ -193,21 +204,61 @@ public final class EntitlementStore: Sendable {
         let cached = entries.map { CachedState(key: $0.0, state: $0.1, origin: origin, syncedAt: syncedAt) }
         try connection.sync { db in
             try db.transaction {
-                try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
+                // The states no longer come from the file that was recorded.
+                if origin == .offline { try db.execute("DELETE FROM offline_snapshot") }
+                // Nothing of `origin` on disk: skip a DELETE that would read every row.
+                if persistedCount(origin: origin) > 0 {
+                    try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
+                }
                 for state in cached { try Self.write(state, to: db) }
             }
             // Keys are unique per call, and the other origin's rows with these keys were replaced.
-            let counts = try db.query("SELECT origin, count(*) FROM entitlement_states GROUP BY origin") { ($0.string(0), $0.int(1)) }
-            persisted.withLock { persisted in
-                persisted = [:]
-                for (origin, count) in counts { if let origin = StateOrigin(rawValue: origin) { persisted[origin] = count } }
-            }
+            let counts = try Self.persistedCounts(db)
+            persisted.withLock { $0 = counts }
         }
         index.withLock { index in
             for key in index.states.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
             for state in cached { index.insert(state) }
         }
     }
+
+    /// `replaceAll` for more states than memory should hold at once: `produce` hands each one
+    /// to `add`, which writes it inside the one transaction; none is kept in memory, and from
+    /// then on states of `origin` load lazily. A throw, or a nil from `produce`, rolls
+    /// everything back (the previous states stay) and is passed on.
+    public func replaceAll<Result>(
+        origin: StateOrigin, syncedAt: Date,
+        streaming produce: (_ add: (StateKey, EntitlementsState) throws -> Void) throws -> Result?
+    ) throws -> Result? {
+        let result: Result?
+        do {
+            result = try connection.sync { db -> Result in
+                let produced = try db.transaction { () throws -> Result in
+                    if origin == .offline { try db.execute("DELETE FROM offline_snapshot") }
+                    if persistedCount(origin: origin) > 0 {
+                        try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
+                    }
+                    guard let produced = try produce({ key, state in
+                        try Self.write(CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt), to: db)
+                    }) else { throw NothingProduced() }
+                    return produced
+                }
+                let counts = try Self.persistedCounts(db)
+                persisted.withLock { $0 = counts }
+                return produced
+            }
+        } catch is NothingProduced {
+            return nil
+        }
+        index.withLock { index in
+            for key in index.states.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
+        }
+        lazyOrigin.withLock { $0 = origin }
+        return result
+    }
+
+    /// `replaceAll(streaming:)`'s producer gave up: roll back.
+    private struct NothingProduced: Error {}
 
     /// From now on, states of `origin` missing from memory are read from SQLite when asked
     /// for. Returns how many SQLite holds.
@@ -277,14 +328,26 @@ public final class EntitlementStore: Sendable {
             [.text(key.customerId), .text(key.resourceId ?? "")]) { StateOrigin(rawValue: $0.string(0)) } ?? nil
     }
 
+    /// States per origin, from the table the triggers keep (never a scan).
+    static func persistedCounts(_ db: Database) throws -> [StateOrigin: Int] {
+        var counts: [StateOrigin: Int] = [:]
+        for (origin, count) in try db.query("SELECT origin, states FROM state_counts", [], { ($0.string(0), $0.int(1)) }) {
+            if let origin = StateOrigin(rawValue: origin), count > 0 { counts[origin] = count }
+        }
+        return counts
+    }
+
     static func write(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
         try db.execute(
             """
-            INSERT OR REPLACE INTO entitlement_states
+            INSERT INTO entitlement_states
                 (customer_id, resource_id, origin, state, synced_at, accessed_at, refresh_due)
             VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (customer_id, resource_id) DO UPDATE SET
+                origin = excluded.origin, state = excluded.state, synced_at = excluded.synced_at,
+                accessed_at = excluded.accessed_at, refresh_due = excluded.refresh_due
             """,
             [
                 .text(cached.key.customerId), .text(cached.key.resourceId ?? ""), .text(cached.origin.rawValue),
@@ -296,6 +359,33 @@ public final class EntitlementStore: Sendable {
 }
 
 extension EntitlementStore {
+    /// The time the offline states were imported, when they came from a file with exactly
+    /// this signature: a restart with an unchanged file reuses them (loaded lazily).
+    public func importedOfflineSnapshot(matching signature: OfflineSnapshot.Signature) -> Date? {
+        let found = try? connection.sync { db in
+            try db.queryOne("SELECT size, mtime, hash, loaded_at FROM offline_snapshot WHERE id = 1") { row in
+                (OfflineSnapshot.Signature(size: Int64(row.int(0)), modifiedAt: row.double(1), hash: row.string(2)), row.double(3))
+            }
+        }
+        guard let (recorded, loadedAt) = found ?? nil, recorded == signature else { return nil }
+        return Date(timeIntervalSince1970: loadedAt)
+    }
+
+    /// Records the file the offline states were just imported from (after `replaceAll`).
+    public func recordOfflineSnapshot(_ signature: OfflineSnapshot.Signature, loadedAt: Date) throws {
+        try connection.sync { db in
+            try db.execute(
+                "INSERT OR REPLACE INTO offline_snapshot (id, size, mtime, hash, loaded_at) VALUES (1, ?, ?, ?, ?)",
+                [.integer(signature.size), .real(signature.modifiedAt), .text(signature.hash), .real(loadedAt.timeIntervalSince1970)])
+        }
+    }
+
+    /// Says this run ends cleanly, so the next open skips the full integrity check. Call it
+    /// at the very end of shutdown.
+    public func recordCleanShutdown() {
+        connection.recordCleanClose()
+    }
+
     /// Runs `body` on the connection's queue, where it may read SQLite without making an
     /// event loop wait.
     public func onQueue(_ body: @escaping @Sendable () -> Void) {

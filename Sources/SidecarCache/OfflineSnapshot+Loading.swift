@@ -35,15 +35,7 @@ extension OfflineSnapshot {
         do {
             try self.init(entries: Self.decodeEntries(json))
         } catch let error as EntitlementDecodingError {
-            // A missing field has no position of its own; point at the object that lacks it.
-            var path = error.path[...]
-            var offset = JSONParser.offset(of: Array(path), in: bytes)
-            while offset == nil, !path.isEmpty {
-                path = path.dropLast()
-                offset = JSONParser.offset(of: Array(path), in: bytes)
-            }
-            let position = offset.map { JSONParser.lineAndColumn(of: $0, in: bytes) }
-            throw OfflineSnapshotError(line: position?.line, column: position?.column, reason: error.description)
+            throw Self.located(error, in: bytes)
         } catch let error as OfflineSnapshotError {
             throw error
         } catch {
@@ -57,20 +49,38 @@ extension OfflineSnapshot {
         var entries: [Entry] = []
         entries.reserveCapacity(customers.count)
         for (index, element) in customers.enumerated() {
-            let path: [JSONPathComponent] = [.key("customers"), .index(index)]
-            let reader = try FieldReader(element, at: path)
-            let customerId = try reader.required("customerId", reader.string)
-            guard !customerId.isEmpty else {
-                throw EntitlementDecodingError(path: reader.path("customerId"), reason: "must not be empty")
-            }
-            let resourceId = try reader.string("resourceId")
-            if resourceId?.isEmpty == true {
-                throw EntitlementDecodingError(path: reader.path("resourceId"), reason: "must not be empty (use null for no resource)")
-            }
-            // Each element is itself shaped like an entitlements state (plus the two ids).
-            let state = try EntitlementsState(json: element, at: path)
-            entries.append(Entry(customerId: customerId, resourceId: resourceId, state: state))
+            entries.append(try decodeEntry(element, index: index))
         }
         return entries
+    }
+
+    /// One element of `customers`.
+    static func decodeEntry(_ element: JSONValue, index: Int) throws -> Entry {
+        let path: [JSONPathComponent] = [.key("customers"), .index(index)]
+        let reader = try FieldReader(element, at: path)
+        let customerId = try reader.required("customerId", reader.string)
+        guard !customerId.isEmpty else {
+            throw EntitlementDecodingError(path: reader.path("customerId"), reason: "must not be empty")
+        }
+        let resourceId = try reader.string("resourceId")
+        if resourceId?.isEmpty == true {
+            throw EntitlementDecodingError(path: reader.path("resourceId"), reason: "must not be empty (use null for no resource)")
+        }
+        // Each element is itself shaped like an entitlements state (plus the two ids).
+        let state = try EntitlementsState(json: element, at: path)
+        return Entry(customerId: customerId, resourceId: resourceId, state: state)
+    }
+
+    /// Where a decoding error's path points in `bytes`, as `init(parsing:)` reports it.
+    static func located(_ error: EntitlementDecodingError, in bytes: [UInt8]) -> OfflineSnapshotError {
+        // A missing field has no position of its own; point at the object that lacks it.
+        var path = error.path[...]
+        var offset = JSONParser.offset(of: Array(path), in: bytes)
+        while offset == nil, !path.isEmpty {
+            path = path.dropLast()
+            offset = JSONParser.offset(of: Array(path), in: bytes)
+        }
+        let position = offset.map { JSONParser.lineAndColumn(of: $0, in: bytes) }
+        return OfflineSnapshotError(line: position?.line, column: position?.column, reason: error.description)
     }
 }

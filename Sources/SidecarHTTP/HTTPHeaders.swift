@@ -55,7 +55,21 @@ extension StringProtocol {
     func equalsIgnoringASCIICase<Other: StringProtocol>(_ other: Other) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
-        return zip(a, b).allSatisfy { x, y in x == y || x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A }
+        // Over contiguous bytes when both have them (native strings do): a header lookup runs
+        // this for every field, several times per request.
+        let contiguous = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in
+                for i in 0..<x.count where !Self.sameIgnoringASCIICase(x[i], y[i]) { return false }
+                return true
+            }
+        }
+        if let contiguous, let equal = contiguous { return equal }
+        return zip(a, b).allSatisfy { Self.sameIgnoringASCIICase($0, $1) }
+    }
+
+    @inline(__always)
+    private static func sameIgnoringASCIICase(_ x: UInt8, _ y: UInt8) -> Bool {
+        x == y || x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A
     }
 
     func trimmingASCIISpaces() -> Substring {

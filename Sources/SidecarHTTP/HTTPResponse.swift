@@ -1,8 +1,14 @@
 /// A response. `Date`, `Content-Length` and `Connection` are written by the server.
 public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
-    public var headers: HTTPHeaders
+    public var headers: HTTPHeaders {
+        // Prepared bytes would no longer say what the fields say.
+        didSet { preparedHeaders = nil }
+    }
     public var body: [UInt8]
+    /// `headers` already in wire form (`prepared()`), so a response answered many times is
+    /// not serialized field by field every time.
+    public private(set) var preparedHeaders: [UInt8]?
     /// Cuts the connection instead of finishing the response. FakeStigg uses it to play a
     /// flaky upstream (dropped connections, truncated bodies) so the sidecar's client is tested
     /// against real broken sockets. It stays here, not behind a hook the fake installs,
@@ -29,6 +35,22 @@ public struct HTTPResponse: Sendable {
         response.headers.add("Content-Type", "application/json")
         return response
     }
+
+    /// The same response with its header fields serialized once, for a response that is sent
+    /// many times as it is (the answer cache, fixed answers).
+    public func prepared() -> HTTPResponse {
+        var copy = self
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        for (name, value) in headers.fields {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: "\r\n".utf8)
+        }
+        copy.preparedHeaders = bytes
+        return copy
+    }
 }
 
 extension HTTPResponse {
@@ -42,11 +64,15 @@ extension HTTPResponse {
         out.append(contentsOf: "\r\nDate: ".utf8)
         out.append(contentsOf: date)
         out.append(contentsOf: "\r\n".utf8)
-        for (name, value) in headers.fields {
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
+        if let preparedHeaders {
+            out.append(contentsOf: preparedHeaders)
+        } else {
+            for (name, value) in headers.fields {
+                out.append(contentsOf: name.utf8)
+                out.append(contentsOf: ": ".utf8)
+                out.append(contentsOf: value.utf8)
+                out.append(contentsOf: "\r\n".utf8)
+            }
         }
         if status.allowsBody {
             out.append(contentsOf: "Content-Length: ".utf8)

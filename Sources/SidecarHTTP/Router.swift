@@ -13,6 +13,8 @@ public struct Router: Sendable {
         let pattern: String
         let segments: [Segment]
         let isStatic: Bool
+        /// The pattern's UTF-8, compared with a raw path after a length check.
+        let bytes: [UInt8]
         var handlers: [String: HTTPHandler]
     }
 
@@ -33,7 +35,7 @@ public struct Router: Sendable {
             $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(String($0))
         }
         let isStatic = !segments.contains { if case .parameter = $0 { true } else { false } }
-        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, handlers: [method: handler]))
+        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [method: handler]))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
@@ -96,7 +98,10 @@ public struct Router: Sendable {
         let escaped = path.utf8.contains(UInt8(ascii: "%"))
         // Byte comparison: String == Substring compares by Character, which is slow.
         if !escaped {
-            for route in routes where route.isStatic && route.pattern.utf8.elementsEqual(path.utf8) {
+            // Lengths first: most patterns differ in length from the path, and the bytes of
+            // the rest are compared without going through String.
+            let length = path.utf8.count
+            for route in routes where route.isStatic && route.bytes.count == length && route.bytes.elementsEqual(path.utf8) {
                 return .route(route)
             }
         } else if let decoded = Router.decodedStaticPath(path) {

@@ -40,16 +40,16 @@ extension FeatureEntitlement {
             accessDeniedReason: try reader.string("accessDeniedReason").map(AccessDeniedReason.init(rawValue:)),
             feature: try reader.object("feature").map { (reader) throws(EntitlementDecodingError) in try FeatureRef(reader) },
             currentUsage: try reader.number("currentUsage"),
-            entitlementUpdatedAt: try reader.timestamp("entitlementUpdatedAt"),
+            entitlementUpdatedAt: try reader.sharedTimestamp("entitlementUpdatedAt"),
             hasUnlimitedUsage: try reader.bool("hasUnlimitedUsage"),
             resetPeriod: try reader.nullable("resetPeriod") { (key) throws(EntitlementDecodingError) in
                 try reader.string(key).map(ResetPeriod.init(rawValue:))
             },
             usageLimit: try reader.nullable("usageLimit", reader.number),
-            usagePeriodAnchor: try reader.timestamp("usagePeriodAnchor"),
-            usagePeriodStart: try reader.timestamp("usagePeriodStart"),
-            usagePeriodEnd: try reader.timestamp("usagePeriodEnd"),
-            validUntil: try reader.timestamp("validUntil")
+            usagePeriodAnchor: try reader.sharedTimestamp("usagePeriodAnchor"),
+            usagePeriodStart: try reader.sharedTimestamp("usagePeriodStart"),
+            usagePeriodEnd: try reader.sharedTimestamp("usagePeriodEnd"),
+            validUntil: try reader.sharedTimestamp("validUntil")
         )
     }
 }
@@ -57,12 +57,12 @@ extension FeatureEntitlement {
 extension FeatureRef {
     init(_ reader: FieldReader) throws(EntitlementDecodingError) {
         // `refId` appears in older Stigg docs examples; every SDK uses `id`.
-        let id = try reader.string("id")
-        let refId = try reader.string("refId")
+        let id = try reader.sharedString("id")
+        let refId = try reader.sharedString("refId")
         guard let id = id ?? refId else { throw reader.missing("id") }
         self.init(
             id: id,
-            displayName: try reader.string("displayName"),
+            displayName: try reader.sharedString("displayName"),
             featureStatus: try reader.string("featureStatus").map(FeatureStatus.init(rawValue:)),
             featureType: try reader.string("featureType").map(FeatureType.init(rawValue:))
         )
@@ -80,10 +80,10 @@ extension CreditEntitlement {
             currentUsage: try reader.number("currentUsage") ?? 0,
             // The grant is what every credit decision compares against: no guessing.
             usageLimit: try reader.required("usageLimit", reader.number),
-            usageUpdatedAt: try reader.timestamp("usageUpdatedAt"),
-            entitlementUpdatedAt: try reader.timestamp("entitlementUpdatedAt"),
-            usagePeriodEnd: try reader.timestamp("usagePeriodEnd"),
-            validUntil: try reader.timestamp("validUntil"),
+            usageUpdatedAt: try reader.sharedTimestamp("usageUpdatedAt"),
+            entitlementUpdatedAt: try reader.sharedTimestamp("entitlementUpdatedAt"),
+            usagePeriodEnd: try reader.sharedTimestamp("usagePeriodEnd"),
+            validUntil: try reader.sharedTimestamp("validUntil"),
             reservation: try reader.object("reservation").map { (reader) throws(EntitlementDecodingError) in
                 try CreditReservation(reader)
             },

@@ -5,7 +5,9 @@
 
 public enum Entitlement: Sendable, Equatable {
     case feature(FeatureEntitlement)
-    case credit(CreditEntitlement)
+    /// Boxed: a credit entitlement is the larger of the two, and every element of a state's
+    /// array would be that size (320 bytes against 264) although most states have no credits.
+    indirect case credit(CreditEntitlement)
 
     public var isGranted: Bool {
         switch self {

@@ -22,6 +22,12 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         self.date = date
     }
 
+    /// Both parts as they are, for a copy whose text is shared (`init(sharing:)`).
+    init(text: String, date: Date) {
+        self.text = text
+        self.date = date
+    }
+
     public var description: String { text }
 
     static func parseRFC3339(_ text: String) -> Date? {

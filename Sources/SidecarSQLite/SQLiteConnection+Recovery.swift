@@ -24,7 +24,7 @@ public struct SQLiteOpenResult: Sendable {
 }
 
 extension SQLiteConnection {
-    /// Opens `path`, runs `PRAGMA quick_check` (unless `quickCheck` is false) and `migrator`;
+    /// Opens `path`, runs `PRAGMA quick_check` (as `quickCheck` says) and `migrator`;
     /// if any of that fails because the file is corrupt or not a database, closes it, moves
     /// it and its companions aside and opens a fresh, migrated database in its place.
     ///
@@ -34,7 +34,7 @@ extension SQLiteConnection {
         path: String,
         configuration: SQLiteConfiguration = .init(),
         migrator: Migrator? = nil,
-        quickCheck: Bool = true,
+        quickCheck: QuickCheckPolicy = .always,
         now: Date = Date()
     ) throws -> SQLiteOpenResult {
         guard !configuration.readOnly else {
@@ -46,19 +46,25 @@ extension SQLiteConnection {
         } catch let error as SQLiteError where error.isCorruption && path != ":memory:" && !path.isEmpty {
             let (movedTo, movedFiles) = try moveAside(path, now: now)
             // The fresh file is trusted: a quick_check of an empty database proves nothing.
-            let (connection, report) = try openChecked(path, configuration, migrator, false)
+            let (connection, report) = try openChecked(path, configuration, migrator, quickCheck == .always ? .never : quickCheck, trusted: true)
             let recovery = SQLiteRecovery(cause: error, movedTo: movedTo, movedFiles: movedFiles)
             return SQLiteOpenResult(connection: connection, migration: report, recovery: recovery)
         }
     }
 
     private static func openChecked(
-        _ path: String, _ configuration: SQLiteConfiguration, _ migrator: Migrator?, _ quickCheck: Bool
+        _ path: String, _ configuration: SQLiteConfiguration, _ migrator: Migrator?, _ policy: QuickCheckPolicy,
+        trusted: Bool = false
     ) throws -> (SQLiteConnection, MigrationReport?) {
         let connection = try SQLiteConnection(path: path, configuration: configuration)
         do {
             let report = try connection.sync { db -> MigrationReport? in
-                if quickCheck {
+                let check = switch policy {
+                case .always: true
+                case .never: false
+                case .afterUncleanClose: try !trusted && db.applicationId() != CloseRecord.clean
+                }
+                if check {
                     let result = try db.quickCheck()
                     // quick_check reports damage as rows, not as an error code; turn it into
                     // the same error SQLite raises when it trips over damage itself.
@@ -68,6 +74,8 @@ extension SQLiteConnection {
                             sql: "PRAGMA quick_check")
                     }
                 }
+                // From now until `recordCleanClose`, a crash leaves the file marked for a check.
+                if policy == .afterUncleanClose { try db.setApplicationId(CloseRecord.open) }
                 return try migrator?.migrate(db)
             }
             return (connection, report)

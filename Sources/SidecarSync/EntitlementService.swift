@@ -48,6 +48,9 @@ public final class EntitlementService: Sendable {
 
     public var isOffline: Bool { engine == nil }
 
+    /// The end of a clean shutdown: the next start may skip the database's full check.
+    public func recordCleanShutdown() { store.recordCleanShutdown() }
+
     /// What memory says about `key` now. Never blocks: `.unloaded` and `.missing(.available)`
     /// are the caller's cue to `resolve`.
     public func lookup(_ key: StateKey, now: Date) -> StateLookup {

@@ -115,6 +115,48 @@ struct OfflineSnapshotTests {
     }
 }
 
+@Suite("Offline snapshot, streamed one customer at a time")
+struct OfflineSnapshotStreamingTests {
+    /// Streaming must accept and reject exactly what the whole-file decoder does, with the
+    /// same messages; a file it cannot stream it says so (nil), and `load` explains.
+    @Test(arguments: [
+        #"{"customers":[{"customerId":"a","entitlements":[]},{"customerId":"b","resourceId":"r","entitlements":[]}],"x":[1]}"#,
+        "{\"customers\":[\n  {\"customerId\":\"c-1\"\n   \"entitlements\":[]}\n]}",
+        "{\"customers\":[\n  {\"customerId\":\"a\",\"entitlements\":[]},\n  {\"customerId\":\"b\"}\n]}",
+        "{\"customers\":[\n {\"customerId\":\"a\",\"entitlements\":[{\"type\":\"FEATURE\",\"isGranted\":\"yes\"}]}]}",
+        #"{"customers":[{"customerId":"a","entitlements":[]},{"customerId":"a","entitlements":[]}]}"#,
+        #"{"customers":[]} trailing"#,
+        #"{"customers":{}}"#,
+        #"{"other":[]}"#,
+        #"[]"#,
+        #"{"customers":[{"customerId":"a","entitlements":[]}],"customers":[]}"#,
+    ])
+    func streamingAgreesWithLoading(_ json: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-stream-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("snapshot.json")
+        try Data(json.utf8).write(to: file)
+
+        var streamed: [OfflineSnapshot.Entry] = []
+        let streamResult = Result { try OfflineSnapshot.stream(path: file.path) { streamed.append($0) } }
+        let loadResult = Result { try OfflineSnapshot.load(path: file.path) }
+        switch (streamResult, loadResult) {
+        case (.success(let count?), .success(let snapshot)):
+            #expect(count == snapshot.entries.count)
+            #expect(streamed == snapshot.entries)
+        case (.success(nil), _):
+            break  // not streamable: `load` decides, whatever it says
+        case (.failure(let streamError), .failure(let loadError)):
+            #expect("\(streamError)" == "\(loadError)")
+        case (.success, .failure(let loadError)):
+            Issue.record("streaming accepted what loading rejects: \(loadError)")
+        case (.failure(let streamError), .success):
+            Issue.record("streaming rejected what loading accepts: \(streamError)")
+        }
+    }
+}
+
 @Suite("Shipped demo snapshot")
 struct DemoSnapshotTests {
     static let path = repositoryRoot.appendingPathComponent("config/offline-entitlements.json").path

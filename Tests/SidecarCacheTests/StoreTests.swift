@@ -17,6 +17,26 @@ struct StoreTests {
             validUntil: validUntil.map { Timestamp(date: $0) }))])
     }
 
+    @Test("state counts per origin survive a reopen without a scan: puts, replacements across origins, removals")
+    func countsKeptByTriggers() throws {
+        let path = try makePath()
+        let syncedAt = Date(timeIntervalSince1970: 1_700_000_000)
+        do {
+            let store = try EntitlementStore.open(path: path).store
+            for id in ["a", "b", "c"] { try store.put(StateKey(customerId: id), state(granted: true), origin: .upstream, syncedAt: syncedAt) }
+            try store.put(StateKey(customerId: "a"), state(granted: false), origin: .upstream, syncedAt: syncedAt)
+            try store.remove(StateKey(customerId: "b"))
+            try store.replaceAll(origin: .offline, with: [(StateKey(customerId: "c"), state(granted: true)), (StateKey(customerId: "d"), state(granted: true))], syncedAt: syncedAt)
+            #expect(store.persistedCount(origin: .upstream) == 1)
+            #expect(store.persistedCount(origin: .offline) == 2)
+        }
+        let store = try EntitlementStore.open(path: path).store
+        #expect(store.persistedCount(origin: .upstream) == 1)
+        #expect(store.persistedCount(origin: .offline) == 2)
+        try store.removeAll(origin: .offline)
+        #expect(try EntitlementStore.open(path: path).store.persistedCount(origin: .offline) == 0)
+    }
+
     @Test("after a reopen, states load from disk when first asked for, and stay in memory")
     func lazyLoad() throws {
         let path = try makePath()
@@ -52,7 +72,7 @@ struct StoreTests {
         try store.loadLazily(origin: .upstream)
         try store.put(StateKey(customerId: "a"), state(granted: true), origin: .upstream, syncedAt: Date(), onlyIfResident: true)
         #expect(store.count == 0)
-        #expect(try store.persistedCount(origin: .upstream) == 1)
+        #expect(store.persistedCount(origin: .upstream) == 1)
         _ = store.lookup(StateKey(customerId: "a"))
         try store.put(StateKey(customerId: "a"), state(granted: false), origin: .upstream, syncedAt: Date(), onlyIfResident: true)
         guard case .state(let a) = store.lookup(StateKey(customerId: "a")) else {
@@ -62,7 +82,7 @@ struct StoreTests {
         #expect(a.state == state(granted: false))
         try store.remove(StateKey(customerId: "a"))
         #expect(store.count == 0)
-        #expect(try store.persistedCount(origin: .upstream) == 0)
+        #expect(store.persistedCount(origin: .upstream) == 0)
     }
 
     @Test("a state that no longer decodes reads as a miss")

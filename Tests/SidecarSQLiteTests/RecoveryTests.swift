@@ -44,6 +44,45 @@ struct RecoveryTests {
         }
     }
 
+    @Test("afterUncleanClose: the full check is skipped after a recorded clean close and runs otherwise")
+    func quickCheckOnlyAfterUncleanClose() throws {
+        try withTempDirectory { dir in
+            let path = dir.appendingPathComponent("cache.sqlite").path
+            let created = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose)
+            try created.connection.sync { db in
+                for i in 0..<2000 { try db.execute("INSERT INTO items (name) VALUES (?)", [.text("item-\(i)-" + String(repeating: "x", count: 100))]) }
+            }
+            #expect(try created.connection.sync { try $0.applicationId() } == CloseRecord.open)
+            created.connection.recordCleanClose()
+            try created.connection.close()
+            // A copy of a cleanly closed file is trusted as well: the record is in its header.
+            let copy = dir.appendingPathComponent("copy.sqlite").path
+            try FileManager.default.copyItem(atPath: path, toPath: copy)
+
+            // Damage a page that opening and migrating never read; only quick_check does.
+            for file in [path, copy] {
+                let handle = try #require(FileHandle(forUpdatingAtPath: file))
+                let size = handle.seekToEndOfFile()
+                handle.seek(toFileOffset: size - 4096)
+                handle.write(garbage(4096, seed: 0x77))
+                handle.closeFile()
+            }
+
+            let trusted = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
+            #expect(trusted.recovery == nil, "a clean close is trusted")
+            #expect(try trusted.connection.sync { try $0.applicationId() } == CloseRecord.open, "the record is spent while the file is open")
+            try trusted.connection.close()
+            let copied = try SQLiteConnection.openOrRecover(path: copy, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
+            #expect(copied.recovery == nil)
+            try copied.connection.close()
+
+            // Closed without the record, as a crash would leave it: checked, found, moved aside.
+            let checked = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose, now: fixedNow)
+            #expect(checked.recovery?.cause.isCorruption == true)
+            try checked.connection.close()
+        }
+    }
+
     @Test("stale -wal and -shm files do not leak into the fresh database")
     func staleCompanions() throws {
         try withTempDirectory { dir in

@@ -1,0 +1,65 @@
+import Foundation
+import SidecarCache
+import SidecarHTTP
+import SidecarModel
+import SidecarSync
+import Synchronization
+
+/// Prepared cache-hit answers to checks, keyed by the request target exactly as sent, so a
+/// repeated check skips query parsing, the decision and the body and header writing
+/// (DESIGN.md §9; they were about half of a hit's instructions).
+///
+/// An entry is the answer to (target, state object, freshness) during one stretch of time in
+/// which nothing the answer shows can change: it ends at the next whole second (the `Date`
+/// header is the server's, but the entry must not outlive the `Age` it carries), when the
+/// state's age in whole seconds grows, or when a period end or `validUntil` passes. A hit
+/// re-runs the lookup, so a refreshed or usage-updated state (a new object), a change of
+/// freshness (`stale` when upstream fails) and the last-access stamp stay exact.
+final class AnswerCache: Sendable {
+    struct Entry: Sendable {
+        let key: StateKey
+        let state: CachedState
+        let freshness: StateLookup.Freshness
+        let source: Provenance.Source
+        /// Unix seconds; the entry answers only before it.
+        let expiresAt: Double
+        let response: HTTPResponse
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    /// Past it the table starts over: entries live a second at most, so dropping them all
+    /// costs one re-computation per hot target, and memory stays bounded whatever the
+    /// number of distinct targets.
+    let capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
+
+    /// The prepared answer for `target`, if one is still exact at `now`.
+    func answer(_ target: String, service: EntitlementService, now: Date) -> Entry? {
+        guard let entry = entries.withLock({ $0[target] }), now.timeIntervalSince1970 < entry.expiresAt else { return nil }
+        guard case .cached(let cached, let freshness) = service.lookup(entry.key, now: now),
+              cached === entry.state, freshness == entry.freshness else { return nil }
+        return entry
+    }
+
+    /// Keeps a check's answer made from `cached` at `now`.
+    func store(_ target: String, cached: CachedState, freshness: StateLookup.Freshness, answer: EntitlementAnswers.Answer,
+               response: HTTPResponse, now: Date) {
+        let nowSeconds = now.timeIntervalSince1970
+        var expiresAt = min(nowSeconds.rounded(.down) + 1, cached.syncedAt.timeIntervalSince1970 + Double(cached.ageSeconds(at: now) + 1))
+        if let due = cached.refreshDue?.timeIntervalSince1970 {
+            // Past due, some entitlement has rolled over or expired while others may still
+            // be about to: `refreshDue` no longer bounds them all, so keep nothing.
+            guard due > nowSeconds else { return }
+            expiresAt = min(expiresAt, due)
+        }
+        let entry = Entry(key: cached.key, state: cached, freshness: freshness, source: answer.provenance.source,
+                          expiresAt: expiresAt, response: response.prepared())
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[target] = entry
+        }
+    }
+}

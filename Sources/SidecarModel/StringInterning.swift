@@ -1,0 +1,38 @@
+import Synchronization
+
+/// One shared copy of the strings that many decoded states repeat: feature ids, display
+/// names and period timestamps are the same for every customer on a plan, and each heap
+/// string costs ~64 bytes per state (DESIGN.md §9: 100,000 hot customers in 96 MiB).
+/// Strings of up to 15 UTF-8 bytes are stored inline and need no sharing. The table is bounded:
+/// past `limit` distinct strings it starts over, which only stops sharing for a while.
+enum StringInterning {
+    private static let table = Mutex<Set<String>>([])
+    static let limit = 1 << 16
+
+    static func shared(_ string: String) -> String {
+        guard string.utf8.count > 15 else { return string }
+        return table.withLock { table in
+            if table.count >= limit, !table.contains(string) { table.removeAll(keepingCapacity: true) }
+            return table.insert(string).memberAfterInsert
+        }
+    }
+}
+
+extension FieldReader {
+    /// `string`, sharing storage with equal strings decoded before (entitlement fields that
+    /// repeat across customers; not for ids or values that differ per customer).
+    func sharedString(_ key: String) throws(EntitlementDecodingError) -> String? {
+        try string(key).map(StringInterning.shared)
+    }
+
+    /// `timestamp`, its text shared as `sharedString` does.
+    func sharedTimestamp(_ key: String) throws(EntitlementDecodingError) -> Timestamp? {
+        try timestamp(key).map { Timestamp(sharing: $0) }
+    }
+}
+
+extension Timestamp {
+    init(sharing timestamp: Timestamp) {
+        self.init(text: StringInterning.shared(timestamp.text), date: timestamp.date)
+    }
+}
