@@ -44,8 +44,14 @@ public final class SidecarProcess: Sendable {
 
     public func terminate() { process.terminate() }
 
-    /// Waits for exit; returns the exit status.
-    public func waitForExit() -> Int32 {
+    /// Waits for exit; returns the exit status. A sidecar still running after `timeout` is
+    /// killed (-9) and reported as -1, so a lost signal fails its test instead of hanging the run.
+    public func waitForExit(timeout: Duration = .seconds(30)) -> Int32 {
+        if !waitUntil(timeout: timeout, { !process.isRunning }) {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
         process.waitUntilExit()
         return process.terminationStatus
     }
@@ -54,7 +60,7 @@ public final class SidecarProcess: Sendable {
     public var logText: String { log.text }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
 
