@@ -7,6 +7,11 @@ public struct ForwarderSettings: Sendable {
     public var backoffMax: Duration = .seconds(60)
     /// Stigg's batch limits (STIGG-API.md §5).
     public var usageBatch = 100
+    /// How long a wake-up waits for more records before a pass: under steady intake a batch
+    /// then carries what arrived meanwhile instead of each request's few records, so there are
+    /// fewer upstream calls and fewer outbox transactions on the sidecar's core. Not a delay
+    /// anyone waits on: records are acknowledged before they are forwarded.
+    public var coalesce: Duration = .milliseconds(25)
     public var eventBatch = 1000
     /// Delivered records are remembered this long, like upstream's deduplication window.
     public var retention: Duration = .seconds(7 * 24 * 3600)

@@ -57,6 +57,7 @@ public final class UsageForwarder: Sendable {
             guard task == nil else { return }
             task = Task { [self] in
                 for await _ in wakeups {
+                    if settings.coalesce > .zero { try? await Task.sleep(for: settings.coalesce) }
                     await drain()
                 }
             }
