@@ -9,13 +9,9 @@ final class FleetMetrics: Sendable {
 
     init(metrics: SidecarMetrics) {
         let registry = metrics.registry
-        reads = Dictionary(uniqueKeysWithValues: FleetReadOutcome.allCases.map { outcome in
-            (outcome, registry.makeCounter(
-                descriptor: MetricNameDescriptor(
-                    namespace: "sidecar", metricName: "fleet_reads", unitName: "total",
-                    helpText: "Reads of a shared state in Redis on a local miss or refresh: hit (fresh or newer data), miss (none or unusable), error (Redis did not answer)."),
-                labels: [("outcome", outcome.rawValue)]))
-        })
+        reads = registry.counters(
+            "fleet_reads", label: "outcome",
+            help: "Reads of a shared state in Redis on a local miss or refresh: hit (fresh or newer data), miss (none or unusable), error (Redis did not answer).")
         connected = registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "sidecar", metricName: "fleet_connected", unitName: "",

@@ -45,20 +45,10 @@ final class SidecarMetrics: Sendable {
 
     init() {
         factory = PrometheusMetricsFactory(registry: registry)
-        decisions = Dictionary(uniqueKeysWithValues: Provenance.Source.allCases.map { [registry] source in
-            (source, registry.makeCounter(
-                descriptor: MetricNameDescriptor(
-                    namespace: "sidecar", metricName: "decisions", unitName: "total",
-                    helpText: "Entitlement answers, by where their data came from (cache, stale, upstream, fallback)."),
-                labels: [("source", source.rawValue)]))
-        })
-        upstreamRequests = Dictionary(uniqueKeysWithValues: UpstreamOutcome.allCases.map { [registry] outcome in
-            (outcome, registry.makeCounter(
-                descriptor: MetricNameDescriptor(
-                    namespace: "sidecar", metricName: "upstream_requests", unitName: "total",
-                    helpText: "Calls to the Stigg API, by outcome."),
-                labels: [("outcome", outcome.rawValue)]))
-        })
+        decisions = registry.counters(
+            "decisions", label: "source",
+            help: "Entitlement answers, by where their data came from (cache, stale, upstream, fallback).")
+        upstreamRequests = registry.counters("upstream_requests", label: "outcome", help: "Calls to the Stigg API, by outcome.")
         upstreamDuration = registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
                 namespace: "sidecar", metricName: "upstream_request_duration", unitName: "seconds",
@@ -107,5 +97,19 @@ final class SidecarMetrics: Sendable {
         registry.emit(into: &buffer)
         buffer.append(contentsOf: out.text.utf8)
         return buffer
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// `sidecar_<name>_total{<label>}`, one counter per case made up front (so each shows at 0
+    /// from the start and the hot path only looks one up), with its help text for `# HELP`.
+    func counters<Case: CaseIterable & Hashable & RawRepresentable>(
+        _ name: String, label: String, help: String
+    ) -> [Case: Prometheus.Counter] where Case.RawValue == String {
+        Dictionary(uniqueKeysWithValues: Case.allCases.map { value in
+            (value, makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "sidecar", metricName: name, unitName: "total", helpText: help),
+                labels: [(label, value.rawValue)]))
+        })
     }
 }
