@@ -97,9 +97,9 @@ extension EntitlementStore {
     private func resident(_ effect: WebhookEvent.Effect) -> [CachedState] {
         let states: [CachedState] = index.withLock { index in
             switch effect {
-            case .refreshState(let key): index.states[key].map { [$0] } ?? []
-            case .refreshCustomer(let customerId): index.states.values.filter { $0.key.customerId == customerId }
-            case .refreshAll: Array(index.states.values)
+            case .refreshState(let key): index[key].map { [$0] } ?? []
+            case .refreshCustomer(let customerId): index.states(of: customerId)
+            case .refreshAll: index.values
             case .ignore: []
             }
         }

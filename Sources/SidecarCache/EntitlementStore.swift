@@ -25,24 +25,6 @@ public final class EntitlementStore: Sendable {
     /// Intake requests waiting for the next group commit.
     let intake = Mutex(IntakeBacklog())
 
-    struct Index {
-        var states: [StateKey: CachedState] = [:]
-        /// States per customer, to tell "unknown customer" from "unknown resource".
-        var customers: [String: Int] = [:]
-
-        mutating func insert(_ cached: CachedState) {
-            if states.updateValue(cached, forKey: cached.key) == nil {
-                customers[cached.key.customerId, default: 0] += 1
-            }
-        }
-
-        mutating func remove(_ key: StateKey) {
-            guard states.removeValue(forKey: key) != nil else { return }
-            let left = (customers[key.customerId] ?? 1) - 1
-            customers[key.customerId] = left > 0 ? left : nil
-        }
-    }
-
     /// What opening found: a corrupt file moved aside is reported so the caller can say so.
     public struct Opened: Sendable {
         public let store: EntitlementStore
@@ -77,9 +59,9 @@ public final class EntitlementStore: Sendable {
     public func lookupInMemory(_ key: StateKey) -> StoreLookup {
         let lazy = lazyOrigin.withLock { $0 } != nil
         return index.withLock { index -> StoreLookup in
-            if let cached = index.states[key] { return .state(cached) }
+            if let cached = index[key] { return .state(cached) }
             if lazy { return .unloaded }
-            return index.customers[key.customerId] != nil ? .resourceNotFound : .missing
+            return index.hasCustomer(key.customerId) ? .resourceNotFound : .missing
         }
     }
 
@@ -99,7 +81,7 @@ public final class EntitlementStore: Sendable {
     /// Reads `key` from SQLite into memory (on the connection's queue).
     private func loadResident(_ key: StateKey) -> StoreLookup {
         let memory = index.withLock { index -> StoreLookup? in
-            if let cached = index.states[key] { return .state(cached) }
+            if let cached = index[key] { return .state(cached) }
             return nil
         }
         if let memory { return memory }
@@ -109,7 +91,7 @@ public final class EntitlementStore: Sendable {
         }
         // Another thread may have stored a newer state meanwhile: the one in memory wins.
         return .state(index.withLock { index in
-            if let existing = index.states[key] { return existing }
+            if let existing = index[key] { return existing }
             index.insert(loaded)
             return loaded
         })
@@ -127,7 +109,7 @@ public final class EntitlementStore: Sendable {
     }
 
     /// Whether memory holds `key`'s state (it has been asked for or fetched on a miss).
-    public func isResident(_ key: StateKey) -> Bool { index.withLock { $0.states[key] != nil } }
+    public func isResident(_ key: StateKey) -> Bool { index.withLock { $0[key] != nil } }
 
     /// Whether SQLite has a state for `key`, without loading it.
     public func contains(_ key: StateKey, origin: StateOrigin) -> Bool {
@@ -140,12 +122,12 @@ public final class EntitlementStore: Sendable {
         return found == true
     }
 
-    public var count: Int { index.withLock { $0.states.count } }
+    public var count: Int { index.withLock { $0.count } }
 
     /// Every cached state of `origin`, for the poller's scan and `/status`. A copy of the
     /// references: the scan runs without holding the lock answers need.
     public func states(origin: StateOrigin) -> [CachedState] {
-        index.withLock { index in index.states.values.filter { $0.origin == origin } }
+        index.withLock { index in index.values.filter { $0.origin == origin } }
     }
 
     // MARK: Writes (SQLite, then memory)
@@ -162,7 +144,7 @@ public final class EntitlementStore: Sendable {
     @discardableResult
     public func put(_ key: StateKey, _ state: EntitlementsState, origin: StateOrigin, syncedAt: Date, onlyIfResident: Bool = false) throws -> CachedState {
         try connection.sync { db in
-            let previous = index.withLock { $0.states[key] }
+            let previous = index.withLock { $0[key] }
             var state = state
             if origin == .upstream { try Self.overlayPending(&state, key: key, featureId: nil, db: db) }
             let cached = CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt, accessedAt: previous?.accessedAt)
@@ -217,7 +199,7 @@ public final class EntitlementStore: Sendable {
             persisted.withLock { $0 = counts }
         }
         index.withLock { index in
-            for key in index.states.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
+            for key in index.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
             for state in cached { index.insert(state) }
         }
     }
@@ -251,7 +233,7 @@ public final class EntitlementStore: Sendable {
             return nil
         }
         index.withLock { index in
-            for key in index.states.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
+            for key in index.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
         }
         lazyOrigin.withLock { $0 = origin }
         return result

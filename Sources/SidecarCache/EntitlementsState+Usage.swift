@@ -9,7 +9,7 @@ extension EntitlementsState {
     @discardableResult
     public mutating func applyUsage(featureId: String, value: Double, behavior: UpdateBehavior) -> FeatureEntitlement? {
         for index in entitlements.indices {
-            guard case .feature(var entitlement) = entitlements[index], entitlement.feature?.id == featureId,
+            guard case .feature(var entitlement) = entitlements[index], entitlement.featureId == featureId,
                   entitlement.isMetered else { continue }
             let usage = behavior == .set ? value : (entitlement.currentUsage ?? 0) + value
             entitlement.currentUsage = usage

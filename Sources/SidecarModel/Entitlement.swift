@@ -39,51 +39,11 @@ public enum Entitlement: Sendable, Equatable {
     }
 }
 
-/// `type: "FEATURE"`.
-public struct FeatureEntitlement: Sendable, Equatable {
-    public var isGranted: Bool
-    /// Required on the wire, `null` when granted.
-    public var accessDeniedReason: AccessDeniedReason?
-    /// Optional: Stigg's own "not in plan" answer carries no feature object.
-    public var feature: FeatureRef?
-    public var currentUsage: Double?
-    public var entitlementUpdatedAt: Timestamp?
-    public var hasUnlimitedUsage: Bool?
-    public var resetPeriod: Nullable<ResetPeriod>
-    public var usageLimit: Nullable<Double>
-    public var usagePeriodAnchor: Timestamp?
-    public var usagePeriodStart: Timestamp?
-    public var usagePeriodEnd: Timestamp?
-    /// "The next time the entitlement should be recalculated": a refresh hint.
-    public var validUntil: Timestamp?
-
-    public init(
-        isGranted: Bool, accessDeniedReason: AccessDeniedReason? = nil, feature: FeatureRef? = nil,
-        currentUsage: Double? = nil, entitlementUpdatedAt: Timestamp? = nil, hasUnlimitedUsage: Bool? = nil,
-        resetPeriod: Nullable<ResetPeriod> = .absent, usageLimit: Nullable<Double> = .absent,
-        usagePeriodAnchor: Timestamp? = nil, usagePeriodStart: Timestamp? = nil,
-        usagePeriodEnd: Timestamp? = nil, validUntil: Timestamp? = nil
-    ) {
-        self.isGranted = isGranted
-        self.accessDeniedReason = accessDeniedReason
-        self.feature = feature
-        self.currentUsage = currentUsage
-        self.entitlementUpdatedAt = entitlementUpdatedAt
-        self.hasUnlimitedUsage = hasUnlimitedUsage
-        self.resetPeriod = resetPeriod
-        self.usageLimit = usageLimit
-        self.usagePeriodAnchor = usagePeriodAnchor
-        self.usagePeriodStart = usagePeriodStart
-        self.usagePeriodEnd = usagePeriodEnd
-        self.validUntil = validUntil
-    }
-}
-
 /// `feature` inside a FEATURE entitlement. The SDK models require all four fields, but only
 /// `id` is needed to find the entitlement and only `featureType == ENUM` changes a decision
 /// (a BOOLEAN entitlement has no `usageLimit`, so it is granted by the unlimited rule anyway);
 /// the rest is tolerated when missing and echoed when present.
-public struct FeatureRef: Sendable, Equatable {
+public struct FeatureRef: Sendable, Hashable {
     /// The feature's refId. Older Stigg docs called it `refId`; the decoder accepts both.
     public var id: String
     public var displayName: String?

@@ -16,7 +16,7 @@ public struct EntitlementsState: Sendable, Equatable {
     /// entitlements, and an index per state would cost more memory than it saves time at
     /// 100,000 cached states (DESIGN.md §9).
     public func feature(_ featureId: String) -> FeatureEntitlement? {
-        for case .feature(let entitlement) in entitlements where entitlement.feature?.id == featureId {
+        for case .feature(let entitlement) in entitlements where entitlement.featureId == featureId {
             return entitlement
         }
         return nil
