@@ -7,8 +7,16 @@ public struct FleetChange: Sendable {
     public let id: String
     public let key: StateKey
     public let syncedAtMs: Int64
+    /// Set when the write was a usage confirmation on top of that fetch (0 otherwise).
+    public let usageAtMs: Int64
     /// Whether this sidecar wrote it.
     public let own: Bool
+
+    /// Whether the change should replace a local state synced at `localMs` (as
+    /// `SharedState.supersedes`).
+    public func supersedes(localMs: Int64) -> Bool {
+        syncedAtMs > localMs || (usageAtMs > 0 && syncedAtMs >= localMs)
+    }
 }
 
 /// Where the stream stands, to tell whether a position was trimmed away.
@@ -32,7 +40,8 @@ extension Fleet {
                 let resource = entry["resourceId"].map { String(decoding: $0, as: UTF8.self) } ?? ""
                 let key = StateKey(customerId: String(decoding: customer, as: UTF8.self), resourceId: resource.isEmpty ? nil : resource)
                 let own = entry["by"].map { String(decoding: $0, as: UTF8.self) == instanceId } ?? false
-                return FleetChange(id: entry.id, key: key, syncedAtMs: synced, own: own)
+                let usageAt = entry["usageAt"].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
+                return FleetChange(id: entry.id, key: key, syncedAtMs: synced, usageAtMs: usageAt, own: own)
             }
         } catch {
             return nil

@@ -105,16 +105,15 @@ extension SyncEngine {
     /// Updates the held keys the changes name, newest shared copy first. A key held only on
     /// disk is updated there; a key not held is not fetched.
     private func apply(_ changes: [FleetChange], fleet: Fleet) async {
-        var wanted: [StateKey: Int64] = [:]
-        for change in changes where change.syncedAtMs > (wanted[change.key] ?? 0) {
-            switch store.lookupInMemory(change.key) {
-            case .state(let local):
-                if SharedState.milliseconds(local.syncedAt) < change.syncedAtMs { wanted[change.key] = change.syncedAtMs }
-            case .unloaded:
-                if store.contains(change.key, origin: .upstream) { wanted[change.key] = change.syncedAtMs }
-            case .missing, .resourceNotFound:
-                break
+        var wanted: [StateKey: FleetChange] = [:]
+        for change in changes {
+            if let earlier = wanted[change.key], (earlier.syncedAtMs, earlier.usageAtMs) >= (change.syncedAtMs, change.usageAtMs) { continue }
+            let held: Date? = switch store.lookupInMemory(change.key) {
+            case .state(let local): local.origin == .upstream ? local.syncedAt : nil
+            case .unloaded: store.heldSyncedAt(change.key)
+            case .missing, .resourceNotFound: nil
             }
+            if let held, change.supersedes(localMs: SharedState.localMilliseconds(held)) { wanted[change.key] = change }
         }
         await refreshFromFleet(Array(wanted.keys), fleet: fleet)
     }
@@ -125,26 +124,32 @@ extension SyncEngine {
         var start = 0
         while start < held.count {
             let slice = Array(held[start..<min(held.count, start + Self.streamBatch)])
-            guard await refreshFromFleet(slice, fleet: fleet) else { return false }
+            guard await refreshFromFleet(slice, fleet: fleet) != nil else { return false }
             start += slice.count
         }
         return true
     }
 
-    /// Takes Redis's copy of each key where it is newer than the local one.
+    /// Takes Redis's copy of each key where it supersedes the one held; how many it took,
+    /// nil when Redis did not answer.
     @discardableResult
-    private func refreshFromFleet(_ keys: [StateKey], fleet: Fleet) async -> Bool {
-        guard !keys.isEmpty else { return true }
-        guard let shared = await fleet.readMany(keys) else { return false }
+    private func refreshFromFleet(_ keys: [StateKey], fleet: Fleet) async -> Int? {
+        guard !keys.isEmpty else { return 0 }
+        guard let shared = await fleet.readMany(keys) else { return nil }
+        var taken = 0
         for state in shared {
-            if case .state(let local) = store.lookupInMemory(state.key), SharedState.milliseconds(local.syncedAt) >= state.syncedAtMs { continue }
             do {
-                try store.put(state.key, state.state, origin: .upstream, syncedAt: state.syncedAt, onlyIfResident: true)
-                notFound.remove(state.key)
+                let stored = try store.adoptHeld(state.key, state.state, syncedAt: state.syncedAt) { held in
+                    state.supersedes(localMs: SharedState.localMilliseconds(held))
+                }
+                if stored != nil {
+                    notFound.remove(state.key)
+                    taken += 1
+                }
             } catch {
                 logger.error("cannot store shared state", metadata: ["key": "\(state.key)", "error": "\(error)"])
             }
         }
-        return true
+        return taken
     }
 }
