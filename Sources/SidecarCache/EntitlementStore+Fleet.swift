@@ -46,6 +46,25 @@ extension EntitlementStore {
         }
     }
 
+    /// One page of the upstream keys SQLite holds, after `cursor` in key order, with their sync
+    /// times: a walk over every held key without loading the states (DESIGN.md §13:
+    /// revalidating after the stream position was lost). Blocks on the connection's queue.
+    public func heldKeys(after cursor: StateKey?, limit: Int) throws -> [(key: StateKey, syncedAt: Date)] {
+        try connection.sync { db in
+            try db.query(
+                """
+                SELECT customer_id, resource_id, synced_at FROM entitlement_states
+                WHERE origin = 'upstream' AND (customer_id, resource_id) > (?, ?)
+                ORDER BY customer_id, resource_id LIMIT ?
+                """,
+                [.text(cursor?.customerId ?? ""), .text(cursor.map { $0.resourceId ?? "" } ?? ""), .integer(Int64(limit))]
+            ) { row in
+                (StateKey(customerId: row.string(0), resourceId: row.string(1).isEmpty ? nil : row.string(1)),
+                 Date(timeIntervalSince1970: row.double(2)))
+            }
+        }
+    }
+
     private static func diskSyncedAt(_ key: StateKey, db: Database) throws -> Date? {
         try db.queryOne(
             "SELECT synced_at FROM entitlement_states WHERE customer_id = ? AND resource_id = ? AND origin = 'upstream'",

@@ -23,7 +23,8 @@ public struct FleetChange: Sendable {
 public struct FleetStreamInfo: Sendable {
     /// The newest id ever added ("0-0" for a stream that does not exist yet).
     public let lastId: String
-    /// The newest id trimmed away ("0-0" when nothing was).
+    /// The newest id deleted with `XDEL` ("0-0" when none was). Trimming (`MAXLEN`) does not
+    /// move it (Redis 7.0), so trimming is found by looking for the position's own entry.
     public let maxDeletedId: String
 }
 
@@ -66,6 +67,13 @@ extension Fleet {
             }
             return nil
         }
+    }
+
+    /// Whether the stream still holds the entry `id` (`XRANGE id id`); nil when Redis did
+    /// not answer.
+    public func streamContains(_ id: String) async -> Bool? {
+        guard let reply = try? await client.value(["XRANGE", keys.changes, id, id, "COUNT", "1"]), let entries = reply.array else { return nil }
+        return !entries.isEmpty
     }
 
     /// Whether stream id `a` comes after `b` (`ms-seq`, compared numerically).

@@ -68,10 +68,18 @@ extension SyncEngine {
         var position = savedPosition
         if position == nil || needsCheck {
             guard let info = await fleet.streamInfo() else { return }
-            let lost = position.map { position in
-                // Trimmed past us, or the stream was recreated (a flushed or new Redis).
-                Fleet.streamId(info.maxDeletedId, isAfter: position) || Fleet.streamId(position, isAfter: info.lastId)
-            } ?? true
+            var lost = true
+            if let position {
+                // Deleted past us (XDEL), or the stream was recreated (a flushed or new Redis).
+                lost = Fleet.streamId(info.maxDeletedId, isAfter: position) || Fleet.streamId(position, isAfter: info.lastId)
+                // Trimmed: MAXLEN does not move max-deleted-entry-id, so look for the entry
+                // itself. Trimming takes the oldest first, so while it is there nothing after
+                // it is gone; once it is gone, what came after may be too.
+                if !lost, Fleet.streamId(info.lastId, isAfter: position) {
+                    guard let present = await fleet.streamContains(position) else { return }
+                    lost = !present
+                }
+            }
             if lost {
                 if position != nil { logger.notice("fleet: stream position was trimmed away; revalidating held states against Redis") }
                 guard await revalidateHeld(fleet) else { return }
@@ -118,15 +126,29 @@ extension SyncEngine {
         await refreshFromFleet(Array(wanted.keys), fleet: fleet)
     }
 
-    /// Every state held in memory, checked against Redis; false when Redis did not answer.
+    /// Every state this sidecar holds, in memory or only on disk, checked against Redis, a page
+    /// of keys at a time (never every state in memory at once); false when Redis stopped
+    /// answering, and the next round starts over.
     private func revalidateHeld(_ fleet: Fleet) async -> Bool {
-        let held = store.states(origin: .upstream).map(\.key)
-        var start = 0
-        while start < held.count {
-            let slice = Array(held[start..<min(held.count, start + Self.streamBatch)])
-            guard await refreshFromFleet(slice, fleet: fleet) != nil else { return false }
-            start += slice.count
+        var cursor: StateKey?
+        var (checked, updated) = (0, 0)
+        while !stopped.load(ordering: .relaxed) {
+            let page: [(key: StateKey, syncedAt: Date)]
+            do {
+                page = try store.heldKeys(after: cursor, limit: Self.streamBatch)
+            } catch {
+                logger.error("cannot list held states to revalidate", metadata: ["error": "\(error)"])
+                return false
+            }
+            guard let last = page.last else { break }
+            guard let taken = await refreshFromFleet(page.map(\.key), fleet: fleet) else { return false }
+            checked += page.count
+            updated += taken
+            cursor = last.key
         }
+        logger.notice("fleet: revalidated held states against Redis", metadata: [
+            "checked": .stringConvertible(checked), "updated": .stringConvertible(updated),
+        ])
         return true
     }
 
