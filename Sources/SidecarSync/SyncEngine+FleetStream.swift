@@ -114,16 +114,20 @@ extension SyncEngine {
     /// disk is updated there; a key not held is not fetched.
     private func apply(_ changes: [FleetChange], fleet: Fleet) async {
         var wanted: [StateKey: FleetChange] = [:]
+        var held: [StateKey: Date] = [:]
         for change in changes {
             if let earlier = wanted[change.key], (earlier.syncedAtMs, earlier.usageAtMs) >= (change.syncedAtMs, change.usageAtMs) { continue }
-            let held: Date? = switch store.lookupInMemory(change.key) {
+            let syncedAt: Date? = switch store.lookupInMemory(change.key) {
             case .state(let local): local.origin == .upstream ? local.syncedAt : nil
             case .unloaded: store.heldSyncedAt(change.key)
             case .missing, .resourceNotFound: nil
             }
-            if let held, change.supersedes(localMs: SharedState.localMilliseconds(held)) { wanted[change.key] = change }
+            if let syncedAt, change.supersedes(localMs: SharedState.localMilliseconds(syncedAt)) {
+                wanted[change.key] = change
+                held[change.key] = syncedAt
+            }
         }
-        await refreshFromFleet(Array(wanted.keys), fleet: fleet)
+        await refreshFromFleet(Array(wanted.keys), held: held, fleet: fleet)
     }
 
     /// Every state this sidecar holds, in memory or only on disk, checked against Redis, a page
@@ -141,7 +145,8 @@ extension SyncEngine {
                 return false
             }
             guard let last = page.last else { break }
-            guard let taken = await refreshFromFleet(page.map(\.key), fleet: fleet) else { return false }
+            let held = Dictionary(page.map { ($0.key, $0.syncedAt) }, uniquingKeysWith: { first, _ in first })
+            guard let taken = await refreshFromFleet(page.map(\.key), held: held, fleet: fleet) else { return false }
             checked += page.count
             updated += taken
             cursor = last.key
@@ -153,13 +158,16 @@ extension SyncEngine {
     }
 
     /// Takes Redis's copy of each key where it supersedes the one held; how many it took,
-    /// nil when Redis did not answer.
+    /// nil when Redis did not answer. `held` (the sync times read with the keys) skips the
+    /// copies that are not newer without asking SQLite again: after a lost position most are
+    /// not. The store still compares before it writes, since a fetch may land meanwhile.
     @discardableResult
-    private func refreshFromFleet(_ keys: [StateKey], fleet: Fleet) async -> Int? {
+    private func refreshFromFleet(_ keys: [StateKey], held: [StateKey: Date], fleet: Fleet) async -> Int? {
         guard !keys.isEmpty else { return 0 }
         guard let shared = await fleet.readMany(keys) else { return nil }
         var taken = 0
         for state in shared {
+            if let syncedAt = held[state.key], !state.supersedes(localMs: SharedState.localMilliseconds(syncedAt)) { continue }
             do {
                 let stored = try store.adoptHeld(state.key, state.state, syncedAt: state.syncedAt) { held in
                     state.supersedes(localMs: SharedState.localMilliseconds(held))
