@@ -8,9 +8,9 @@ public struct FleetLease: Sendable {
 }
 
 public enum LeaseOutcome: Sendable {
-    /// With the shared state as it was when the lease was taken: a holder that finished just
-    /// before may have shared it after this sidecar last looked.
-    case acquired(FleetLease, SharedState?)
+    /// With the shared state (or not-found) as it was when the lease was taken: a holder that
+    /// finished just before may have shared it after this sidecar last looked.
+    case acquired(FleetLease, SharedRead)
     /// Another sidecar is reading the key; its result will appear in Redis.
     case heldElsewhere
     /// Redis did not answer: read standalone.
@@ -29,13 +29,15 @@ extension Fleet {
         let token = instanceId + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let replies = await client.pipeline([
             ["SET", keys.lease(key), token, "NX", "PX", String(milliseconds(settings.leaseDuration))],
-            ["GET", keys.state(key)],
+            RedisCommand(["MGET"] + readKeys(key)),
         ])
         guard case .success(let set) = replies[0] else { return .unavailable }
         if set.isNull { return .heldElsewhere }
         guard set.string == "OK" else { return .unavailable }
-        var shared: SharedState?
-        if case .success(.bulkString(let bytes)) = replies[1] { shared = SharedState.decode(bytes, key: key) }
+        var shared = SharedRead.miss
+        if case .success(let reply) = replies[1], let values = reply.array, values.count == 2 {
+            shared = Fleet.interpret(state: values[0].bytes, notFound: values[1].bytes, key: key)
+        }
         return .acquired(FleetLease(key: key, token: token), shared)
     }
 

@@ -5,6 +5,9 @@ import SidecarRedis
 /// What a read of a shared state found.
 public enum SharedRead: Sendable {
     case hit(SharedState)
+    /// Upstream said the key does not exist, at this time, later than any state Redis holds
+    /// for it (DESIGN.md §11: believed for the not-found TTL, which the marker lives).
+    case notFound(Date)
     /// Nothing usable: no key, or data that does not decode as a Stigg state.
     case miss
     /// Redis did not answer (down, slow, refusing): go on standalone.
@@ -31,20 +34,30 @@ extension Fleet {
         return 1
         """)
 
-    /// Reads one shared state. Counted in `sidecar_fleet_reads_total`.
+    /// Reads one shared state and the key's not-found marker in one round trip. Counted in
+    /// `sidecar_fleet_reads_total` (a not-found answers for upstream: a hit).
     public func read(_ key: StateKey, counted: Bool = true) async -> SharedRead {
         let outcome: SharedRead
         do {
-            if let bytes = try await client.get(keys.state(key)) {
-                outcome = SharedState.decode(bytes, key: key).map(SharedRead.hit) ?? .miss
-            } else {
-                outcome = .miss
-            }
+            let values = try await client.mget(readKeys(key))
+            outcome = Fleet.interpret(state: values[0], notFound: values[1], key: key)
         } catch {
             outcome = .error
         }
         if counted { count(outcome) }
         return outcome
+    }
+
+    /// What `read` asks for, in its order: the state, then the not-found marker.
+    func readKeys(_ key: StateKey) -> [String] { [keys.state(key), keys.notFound(key)] }
+
+    /// The newer of a shared state and a not-found marker; a wrong type or garbage is a miss.
+    static func interpret(state: [UInt8]?, notFound: [UInt8]?, key: StateKey) -> SharedRead {
+        let shared = state.flatMap { SharedState.decode($0, key: key) }
+        if let marker = notFound, let ms = Int64(String(decoding: marker, as: UTF8.self)), ms > (shared?.syncedAtMs ?? 0) {
+            return .notFound(Date(timeIntervalSince1970: Double(ms) / 1000))
+        }
+        return shared.map(SharedRead.hit) ?? .miss
     }
 
     /// Reads many shared states in one round trip; missing, undecodable or unanswered ones
@@ -109,7 +122,7 @@ extension Fleet {
 
     private func count(_ outcome: SharedRead) {
         switch outcome {
-        case .hit: onRead(.hit)
+        case .hit, .notFound: onRead(.hit)
         case .miss: onRead(.miss)
         case .error: onRead(.error)
         }

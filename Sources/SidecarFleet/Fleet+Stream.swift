@@ -7,15 +7,24 @@ public struct FleetChange: Sendable {
     public let id: String
     public let key: StateKey
     public let syncedAtMs: Int64
+    /// Set when the write was a usage confirmation on top of that fetch (0 otherwise).
+    public let usageAtMs: Int64
     /// Whether this sidecar wrote it.
     public let own: Bool
+
+    /// Whether the change should replace a local state synced at `localMs` (as
+    /// `SharedState.supersedes`).
+    public func supersedes(localMs: Int64) -> Bool {
+        syncedAtMs > localMs || (usageAtMs > 0 && syncedAtMs >= localMs)
+    }
 }
 
 /// Where the stream stands, to tell whether a position was trimmed away.
 public struct FleetStreamInfo: Sendable {
     /// The newest id ever added ("0-0" for a stream that does not exist yet).
     public let lastId: String
-    /// The newest id trimmed away ("0-0" when nothing was).
+    /// The newest id deleted with `XDEL` ("0-0" when none was). Trimming (`MAXLEN`) does not
+    /// move it (Redis 7.0), so trimming is found by looking for the position's own entry.
     public let maxDeletedId: String
 }
 
@@ -32,7 +41,8 @@ extension Fleet {
                 let resource = entry["resourceId"].map { String(decoding: $0, as: UTF8.self) } ?? ""
                 let key = StateKey(customerId: String(decoding: customer, as: UTF8.self), resourceId: resource.isEmpty ? nil : resource)
                 let own = entry["by"].map { String(decoding: $0, as: UTF8.self) == instanceId } ?? false
-                return FleetChange(id: entry.id, key: key, syncedAtMs: synced, own: own)
+                let usageAt = entry["usageAt"].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0
+                return FleetChange(id: entry.id, key: key, syncedAtMs: synced, usageAtMs: usageAt, own: own)
             }
         } catch {
             return nil
@@ -57,6 +67,13 @@ extension Fleet {
             }
             return nil
         }
+    }
+
+    /// Whether the stream still holds the entry `id` (`XRANGE id id`); nil when Redis did
+    /// not answer.
+    public func streamContains(_ id: String) async -> Bool? {
+        guard let reply = try? await client.value(["XRANGE", keys.changes, id, id, "COUNT", "1"]), let entries = reply.array else { return nil }
+        return !entries.isEmpty
     }
 
     /// Whether stream id `a` comes after `b` (`ms-seq`, compared numerically).

@@ -9,6 +9,9 @@ struct FleetKeys: Sendable {
 
     func state(_ key: StateKey) -> String { "\(namespace):state:\(Self.segment(key))" }
 
+    /// Upstream said the key does not exist: its time in ms, for the not-found TTL.
+    func notFound(_ key: StateKey) -> String { "\(namespace):notfound:\(Self.segment(key))" }
+
     func lease(_ key: StateKey) -> String { "\(namespace):lease:\(Self.segment(key))" }
 
     /// The resources of one customer shared so far ('' for the customer's own state).

@@ -35,7 +35,9 @@ extension SyncEngine {
                     if isFresh(shared) { return .answered(.state(adopted)) }
                     lastKnownGood = adopted
                 }
-            case .miss:
+            case .notFound(let at) where SharedState.milliseconds(at) > seenMs:
+                return .answered(adoptNotFound(key, at: at))
+            case .notFound, .miss:
                 break
             case .error:
                 return .standalone(lastKnownGood: nil)
@@ -45,10 +47,9 @@ extension SyncEngine {
             switch await fleet.acquireLease(key) {
             case .acquired(let lease, let shared):
                 // Shared between our read and the lease: the last holder's result.
-                if let shared, shared.syncedAtMs > seenMs, isFresh(shared), priority != .webhook,
-                   let adopted = adopt(shared, priority: priority) {
+                if priority != .webhook, let outcome = settled(key, by: shared, newerThan: seenMs, priority: priority) {
                     Task { await fleet.release(lease) }
-                    return .answered(.state(adopted))
+                    return .answered(outcome)
                 }
                 return .leased(lease, lastKnownGood: lastKnownGood)
             case .unavailable: return .standalone(lastKnownGood: lastKnownGood)
@@ -75,9 +76,11 @@ extension SyncEngine {
             case .hit(let shared) where shared.syncedAtMs > seenMs:
                 guard let adopted = adopt(shared, priority: priority) else { return .standalone(lastKnownGood: nil) }
                 return .answered(.state(adopted))
+            case .notFound(let at) where SharedState.milliseconds(at) > seenMs:
+                return .answered(adoptNotFound(key, at: at))
             case .error:
                 return .standalone(lastKnownGood: nil)
-            case .hit, .miss:
+            case .hit, .notFound, .miss:
                 switch await fleet.leaseHeld(key) {
                 case .some(true): continue
                 case .some(false): return nil
@@ -99,6 +102,29 @@ extension SyncEngine {
             return cached
         } catch {
             logger.error("cannot store shared state", metadata: ["key": "\(shared.key)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Takes another sidecar's "not found" as if upstream had said it here at `at`: the local
+    /// copy goes and the answer is repeated until the same TTL runs out (DESIGN.md §11).
+    func adoptNotFound(_ key: StateKey, at: Date) -> FetchOutcome {
+        do { try store.remove(key) } catch {
+            logger.error("cannot remove state", metadata: ["key": "\(key)", "error": "\(error)"])
+        }
+        notFound.insert(key, at: at)
+        return .notFound(at: at)
+    }
+
+    /// The outcome a shared state or not-found newer than `seenMs` settles, if it does: a
+    /// fresh state, or upstream's recent word that the key does not exist.
+    private func settled(_ key: StateKey, by read: SharedRead, newerThan seenMs: Int64, priority: CallPriority) -> FetchOutcome? {
+        switch read {
+        case .hit(let shared) where shared.syncedAtMs > seenMs && isFresh(shared):
+            return adopt(shared, priority: priority).map(FetchOutcome.state)
+        case .notFound(let at) where SharedState.milliseconds(at) > seenMs:
+            return adoptNotFound(key, at: at)
+        default:
             return nil
         }
     }

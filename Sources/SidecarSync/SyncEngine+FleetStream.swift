@@ -68,10 +68,18 @@ extension SyncEngine {
         var position = savedPosition
         if position == nil || needsCheck {
             guard let info = await fleet.streamInfo() else { return }
-            let lost = position.map { position in
-                // Trimmed past us, or the stream was recreated (a flushed or new Redis).
-                Fleet.streamId(info.maxDeletedId, isAfter: position) || Fleet.streamId(position, isAfter: info.lastId)
-            } ?? true
+            var lost = true
+            if let position {
+                // Deleted past us (XDEL), or the stream was recreated (a flushed or new Redis).
+                lost = Fleet.streamId(info.maxDeletedId, isAfter: position) || Fleet.streamId(position, isAfter: info.lastId)
+                // Trimmed: MAXLEN does not move max-deleted-entry-id, so look for the entry
+                // itself. Trimming takes the oldest first, so while it is there nothing after
+                // it is gone; once it is gone, what came after may be too.
+                if !lost, Fleet.streamId(info.lastId, isAfter: position) {
+                    guard let present = await fleet.streamContains(position) else { return }
+                    lost = !present
+                }
+            }
             if lost {
                 if position != nil { logger.notice("fleet: stream position was trimmed away; revalidating held states against Redis") }
                 guard await revalidateHeld(fleet) else { return }
@@ -105,46 +113,73 @@ extension SyncEngine {
     /// Updates the held keys the changes name, newest shared copy first. A key held only on
     /// disk is updated there; a key not held is not fetched.
     private func apply(_ changes: [FleetChange], fleet: Fleet) async {
-        var wanted: [StateKey: Int64] = [:]
-        for change in changes where change.syncedAtMs > (wanted[change.key] ?? 0) {
-            switch store.lookupInMemory(change.key) {
-            case .state(let local):
-                if SharedState.milliseconds(local.syncedAt) < change.syncedAtMs { wanted[change.key] = change.syncedAtMs }
-            case .unloaded:
-                if store.contains(change.key, origin: .upstream) { wanted[change.key] = change.syncedAtMs }
-            case .missing, .resourceNotFound:
-                break
+        var wanted: [StateKey: FleetChange] = [:]
+        var held: [StateKey: Date] = [:]
+        for change in changes {
+            if let earlier = wanted[change.key], (earlier.syncedAtMs, earlier.usageAtMs) >= (change.syncedAtMs, change.usageAtMs) { continue }
+            let syncedAt: Date? = switch store.lookupInMemory(change.key) {
+            case .state(let local): local.origin == .upstream ? local.syncedAt : nil
+            case .unloaded: store.heldSyncedAt(change.key)
+            case .missing, .resourceNotFound: nil
+            }
+            if let syncedAt, change.supersedes(localMs: SharedState.localMilliseconds(syncedAt)) {
+                wanted[change.key] = change
+                held[change.key] = syncedAt
             }
         }
-        await refreshFromFleet(Array(wanted.keys), fleet: fleet)
+        await refreshFromFleet(Array(wanted.keys), held: held, fleet: fleet)
     }
 
-    /// Every state held in memory, checked against Redis; false when Redis did not answer.
+    /// Every state this sidecar holds, in memory or only on disk, checked against Redis, a page
+    /// of keys at a time (never every state in memory at once); false when Redis stopped
+    /// answering, and the next round starts over.
     private func revalidateHeld(_ fleet: Fleet) async -> Bool {
-        let held = store.states(origin: .upstream).map(\.key)
-        var start = 0
-        while start < held.count {
-            let slice = Array(held[start..<min(held.count, start + Self.streamBatch)])
-            guard await refreshFromFleet(slice, fleet: fleet) else { return false }
-            start += slice.count
+        var cursor: StateKey?
+        var (checked, updated) = (0, 0)
+        while !stopped.load(ordering: .relaxed) {
+            let page: [(key: StateKey, syncedAt: Date)]
+            do {
+                page = try store.heldKeys(after: cursor, limit: Self.streamBatch)
+            } catch {
+                logger.error("cannot list held states to revalidate", metadata: ["error": "\(error)"])
+                return false
+            }
+            guard let last = page.last else { break }
+            let held = Dictionary(page.map { ($0.key, $0.syncedAt) }, uniquingKeysWith: { first, _ in first })
+            guard let taken = await refreshFromFleet(page.map(\.key), held: held, fleet: fleet) else { return false }
+            checked += page.count
+            updated += taken
+            cursor = last.key
         }
+        logger.notice("fleet: revalidated held states against Redis", metadata: [
+            "checked": .stringConvertible(checked), "updated": .stringConvertible(updated),
+        ])
         return true
     }
 
-    /// Takes Redis's copy of each key where it is newer than the local one.
+    /// Takes Redis's copy of each key where it supersedes the one held; how many it took,
+    /// nil when Redis did not answer. `held` (the sync times read with the keys) skips the
+    /// copies that are not newer without asking SQLite again: after a lost position most are
+    /// not. The store still compares before it writes, since a fetch may land meanwhile.
     @discardableResult
-    private func refreshFromFleet(_ keys: [StateKey], fleet: Fleet) async -> Bool {
-        guard !keys.isEmpty else { return true }
-        guard let shared = await fleet.readMany(keys) else { return false }
+    private func refreshFromFleet(_ keys: [StateKey], held: [StateKey: Date], fleet: Fleet) async -> Int? {
+        guard !keys.isEmpty else { return 0 }
+        guard let shared = await fleet.readMany(keys) else { return nil }
+        var taken = 0
         for state in shared {
-            if case .state(let local) = store.lookupInMemory(state.key), SharedState.milliseconds(local.syncedAt) >= state.syncedAtMs { continue }
+            if let syncedAt = held[state.key], !state.supersedes(localMs: SharedState.localMilliseconds(syncedAt)) { continue }
             do {
-                try store.put(state.key, state.state, origin: .upstream, syncedAt: state.syncedAt, onlyIfResident: true)
-                notFound.remove(state.key)
+                let stored = try store.adoptHeld(state.key, state.state, syncedAt: state.syncedAt) { held in
+                    state.supersedes(localMs: SharedState.localMilliseconds(held))
+                }
+                if stored != nil {
+                    notFound.remove(state.key)
+                    taken += 1
+                }
             } catch {
                 logger.error("cannot store shared state", metadata: ["key": "\(state.key)", "error": "\(error)"])
             }
         }
-        return true
+        return taken
     }
 }

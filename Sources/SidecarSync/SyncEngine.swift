@@ -159,18 +159,29 @@ public final class SyncEngine: Sendable {
                 break
             }
         }
-        // Shared before the lease goes, so a sidecar that then takes the lease finds it fresh.
-        // Not awaited: the caller waiting on this miss has its answer already.
+        // Shared before the lease goes, so a sidecar that then takes the lease (or waits on
+        // it) finds the result, a not-found included. Not awaited: the caller waiting on this
+        // miss has its answer already.
         Task {
-            if let fetched { await fleet.publish(fetched) }
+            switch fetched {
+            case .state(let shared): await fleet.publish(shared)
+            case .notFound(let at): await fleet.publishNotFound(key, at: at, ttl: settings.notFoundTTL)
+            case nil: break
+            }
             if let lease { await fleet.release(lease) }
         }
         return outcome
     }
 
-    /// The upstream read itself; `shared` is what upstream answered, for the fleet (never the
-    /// local overlay of unconfirmed usage).
-    private func performUpstream(_ key: StateKey, priority: CallPriority) async -> (outcome: FetchOutcome, shared: SharedState?) {
+    /// What an upstream read gives the fleet.
+    enum Shareable: Sendable {
+        /// What upstream answered (never the local overlay of unconfirmed usage).
+        case state(SharedState)
+        case notFound(at: Date)
+    }
+
+    /// The upstream read itself, and what of it the fleet gets.
+    private func performUpstream(_ key: StateKey, priority: CallPriority) async -> (outcome: FetchOutcome, shared: Shareable?) {
         guard permits(priority) else { return (.unavailable, nil) }
         await gate.acquire(priority, budget: .entitlements)
         defer { gate.release() }
@@ -181,10 +192,11 @@ public final class SyncEngine: Sendable {
             let at = now()
             health.recordSuccess(at: at)
             let outcome = apply(answer, for: key, at: at, priority: priority)
-            if case .state = outcome, case .state(let state) = answer {
-                return (outcome, SharedState(key: key, state: state, syncedAt: at))
+            switch (outcome, answer) {
+            case (.state, .state(let state)): return (outcome, .state(SharedState(key: key, state: state, syncedAt: at)))
+            case (.notFound(let since), _): return (outcome, .notFound(at: since))
+            default: return (outcome, nil)
             }
-            return (outcome, nil)
         } catch {
             failed(key, error)
             return (.failed(error), nil)

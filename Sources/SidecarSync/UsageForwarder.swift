@@ -143,13 +143,15 @@ public final class UsageForwarder: Sendable {
         while let batch = work.popLast() {
             switch await send(Array(batch), deadline: deadline) {
             case .success(let usage):
+                let confirmedAt = now()
                 do {
-                    try store.markSent(Array(batch), usage: usage, now: now())
+                    try store.markSent(Array(batch), usage: usage, now: confirmedAt)
                 } catch {
                     logger.error("cannot mark usage delivered", metadata: ["error": "\(error)"])
                     return .retry(after: nil)
                 }
                 recordSuccess()
+                await shareConfirmed(usage, at: confirmedAt)
             case .failure(let error) where Self.refusesRecords(error):
                 guard batch.count > 1 else {
                     deadLetter(batch[batch.startIndex], error)

@@ -44,6 +44,10 @@ public final class SidecarProcess: Sendable {
 
     public func terminate() { process.terminate() }
 
+    /// Sends `signal`: SIGKILL stops it with no shutdown at all (nothing released, nothing
+    /// flushed), as a crash or an OOM kill would.
+    public func send(signal: Int32) { kill(process.processIdentifier, signal) }
+
     /// Waits for exit; returns the exit status. A sidecar still running after `timeout` is
     /// killed (-9) and reported as -1, so a lost signal fails its test instead of hanging the run.
     public func waitForExit(timeout: Duration = .seconds(30)) -> Int32 {
