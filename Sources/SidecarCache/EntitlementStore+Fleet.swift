@@ -22,7 +22,7 @@ extension EntitlementStore {
     /// When the upstream state this sidecar holds for `key` (in memory or only on disk) was
     /// synced; nil when it holds none. Blocks on the connection's queue.
     public func heldSyncedAt(_ key: StateKey) -> Date? {
-        if let cached = index.withLock({ $0.states[key] }) { return cached.origin == .upstream ? cached.syncedAt : nil }
+        if let cached = index.withLock({ $0[key] }) { return cached.origin == .upstream ? cached.syncedAt : nil }
         return try? connection.sync { db in try Self.diskSyncedAt(key, db: db) }
     }
 
@@ -36,7 +36,7 @@ extension EntitlementStore {
     public func adoptHeld(_ key: StateKey, _ state: EntitlementsState, syncedAt: Date, replaces: (Date) -> Bool) throws -> CachedState? {
         try connection.sync { db in
             let held: Date?
-            if let resident = index.withLock({ $0.states[key] }) {
+            if let resident = index.withLock({ $0[key] }) {
                 held = resident.origin == .upstream ? resident.syncedAt : nil
             } else {
                 held = try Self.diskSyncedAt(key, db: db)
