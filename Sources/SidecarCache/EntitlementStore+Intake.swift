@@ -31,7 +31,7 @@ struct IntakeBacklog {
     var groupsCommitted = 0
 }
 
-public let newRecordId: @Sendable () -> String = { UUID().uuidString.lowercased() }
+public let newRecordId: @Sendable () -> String = { RecordID.random() }
 
 extension EntitlementStore {
     /// Commits `inputs` and applies each to its cached state; `done` runs on the store's queue

@@ -29,7 +29,8 @@ public final class UsageForwarder: Sendable {
     /// What one delivery attempt came to.
     enum Pass: Equatable {
         case idle
-        case delivered
+        /// `full`: the batch took as many records as a batch may hold, so more may be waiting.
+        case delivered(full: Bool)
         case retry(after: Duration?)
     }
 
@@ -112,8 +113,12 @@ public final class UsageForwarder: Sendable {
             case .idle:
                 prune()
                 return
-            case .delivered:
+            case .delivered(let full):
                 failures = 0
+                // What arrived during that send waits for more before the next pass, as a
+                // fresh wake-up does: at 2,000 records/s each pass then sends full batches
+                // (each upstream call costs the sidecar's core far more than a record does).
+                if !full, settings.coalesce > .zero { try? await Task.sleep(for: settings.coalesce) }
             case .retry(let retryAfter):
                 failures += 1
                 let delay = backoff.delay(afterFailures: failures, unit: random(), retryAfter: retryAfter)
@@ -130,7 +135,8 @@ public final class UsageForwarder: Sendable {
             var records = try store.pendingRecords(.usage, limit: settings.usageBatch)
             if records.isEmpty { records = try store.pendingRecords(.event, limit: settings.eventBatch) }
             guard !records.isEmpty else { return .idle }
-            return await deliver(records, deadline: deadline)
+            let full = records.count == (records[0].kind == .usage ? settings.usageBatch : settings.eventBatch)
+            return await deliver(records, full: full, deadline: deadline)
         } catch {
             logger.error("cannot read the usage outbox", metadata: ["error": "\(error)"])
             return .retry(after: nil)
@@ -138,7 +144,7 @@ public final class UsageForwarder: Sendable {
     }
 
     /// Sends `records`, splitting on a refusal to isolate the refused ones.
-    private func deliver(_ records: [OutboxRecord], deadline: Duration?) async -> Pass {
+    private func deliver(_ records: [OutboxRecord], full: Bool, deadline: Duration?) async -> Pass {
         var work = [records[...]]
         while let batch = work.popLast() {
             switch await send(Array(batch), deadline: deadline) {
@@ -167,7 +173,7 @@ public final class UsageForwarder: Sendable {
                 return .retry(after: nil)
             }
         }
-        return .delivered
+        return .delivered(full: full)
     }
 
     private func send(_ batch: [OutboxRecord], deadline: Duration?) async -> Result<[DeliveredUsage], UpstreamError> {

@@ -40,6 +40,11 @@ public final class StiggClient: Sendable {
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.httpMaximumConnectionsPerHost = configuration.maxConnections
         sessionConfiguration.urlCache = nil
+        // Stigg's API sets no cookies we need; without a store URLSession skips reading and
+        // parsing them on every response.
+        sessionConfiguration.httpCookieStorage = nil
+        sessionConfiguration.httpShouldSetCookies = false
+        sessionConfiguration.httpCookieAcceptPolicy = .never
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
         // Our deadline wins; this only stops a stuck transfer from living forever.
         let seconds = Double(configuration.timeout.components.seconds) + 1
