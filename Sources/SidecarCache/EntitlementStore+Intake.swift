@@ -106,7 +106,7 @@ extension EntitlementStore {
             try db.transaction {
                 for job in jobs { finish.append(apply(job, db: db, group: &group)) }
                 // Once per state however many records of the group changed it.
-                for cached in group.replacements.values { try Self.write(cached, to: db) }
+                for cached in group.replacements.values { try Self.writeUsageChange(cached, to: db) }
             }
         } catch {
             let failure = StoreError(error)

@@ -50,7 +50,7 @@ extension EntitlementStore {
                     }
                     if state != cached.state { replacements.append(cached.replacing(state: state)) }
                 }
-                for cached in replacements { try Self.write(cached, to: db) }
+                for cached in replacements { try Self.writeUsageChange(cached, to: db) }
             }
             index.withLock { index in replacements.forEach { index.insert($0) } }
             try tally(db) {
