@@ -173,27 +173,38 @@ extension EntitlementStore {
                 if case .state(let cached) = lookup(key) { return cached }
                 return nil
             }()
-            if let earlier = try Self.existing(.usage, key: input.idempotencyKey, db: db) {
+            func repeated(_ earlier: (recordId: String, createdAt: String)) -> UsageAck {
                 let entitlement = current?.state.meteredFeature(input.featureId)
-                acks.append(UsageAck(
+                return UsageAck(
                     recordId: earlier.recordId, createdAt: earlier.createdAt,
                     currentUsage: entitlement?.currentUsage, usagePeriodStart: entitlement?.usagePeriodStart?.text,
-                    usagePeriodEnd: entitlement?.usagePeriodEnd?.text, repeated: true))
+                    usagePeriodEnd: entitlement?.usagePeriodEnd?.text, repeated: true)
+            }
+            if let earlier = try Self.deadLettered(.usage, key: input.idempotencyKey, db: db) {
+                acks.append(repeated(earlier))
                 continue
             }
             let recordId = makeId()
             let idempotencyKey = input.idempotencyKey ?? "sidecar-\(recordId)"
             let createdAt = input.createdAt ?? acceptedAt
+            // A key seen before is found by the insert itself (the table's unique key), not by
+            // a lookup ahead of every insert: repeats are rare, and the lookup cost each record
+            // a B-tree search of the whole outbox.
             try db.execute(
                 """
                 INSERT INTO outbox (kind, record_id, idempotency_key, customer_id, resource_id, feature_id,
                                     value, is_set, body, created_at, accepted_at, status)
                 VALUES ('usage', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind, idempotency_key) DO NOTHING
                 """,
                 [.text(recordId), .text(idempotencyKey), .text(input.customerId), .text(input.resourceId ?? ""),
                  .text(input.featureId), .real(input.value), .integer(input.updateBehavior == .set ? 1 : 0),
                  .blob(input.forwardedBody(idempotencyKey: idempotencyKey, createdAt: createdAt)),
                  .text(createdAt), .real(now.timeIntervalSince1970), .text(Self.status(for: mode))])
+            if db.changes == 0, let earlier = try Self.existing(.usage, key: idempotencyKey, db: db) {
+                acks.append(repeated(earlier))
+                continue
+            }
             if mode == .forward { group.added += 1 }
             var entitlement: FeatureEntitlement?
             if let current {
