@@ -25,6 +25,17 @@ public enum JSONParser {
         }
     }
 
+    /// `parse`, keeping in every object only the members named in `keys`; the others are
+    /// checked for syntax and dropped without being built. For large answers of which a few
+    /// fields are read (upstream's usage measurements: 11 fields, 4 used, 100 per batch).
+    public static func parse(_ bytes: [UInt8], keeping keys: Set<String>) throws(JSONParseError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
+            var cursor = JSONCursor(buffer: buffer)
+            cursor.keeping = keys
+            return try cursor.parseDocument()
+        }
+    }
+
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
     }
@@ -62,6 +73,8 @@ struct JSONCursor {
     let buffer: UnsafeBufferPointer<UInt8>
     var position = 0
     var depth = 0
+    /// Object members to build; nil builds all (see `JSONParser.parse(_:keeping:)`).
+    var keeping: Set<String>?
 
     init(buffer: UnsafeBufferPointer<UInt8>) {
         self.buffer = buffer
@@ -158,7 +171,11 @@ struct JSONCursor {
             }
             position += 1
             skipWhitespace()
-            fields[key] = try parseValue()  // duplicate keys: the last one wins, as in most parsers
+            if let keeping, !keeping.contains(key) {
+                try skipValue()
+            } else {
+                fields[key] = try parseValue()  // duplicate keys: the last one wins, as in most parsers
+            }
             skipWhitespace()
             guard position < buffer.count else { throw unexpected() }
             switch buffer[position] {

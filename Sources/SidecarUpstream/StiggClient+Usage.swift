@@ -14,7 +14,7 @@ extension StiggClient {
     /// idempotency key). Returns the measurements, in request order.
     public func reportUsage(_ records: [[UInt8]], deadline: Duration? = nil) async throws(UpstreamError) -> [ReportedUsage] {
         let body = try await post("/api/v1/usage", body: StiggClient.batch("usages", records), deadline: deadline)
-        guard let json = try? JSONParser.parse(body), case .array(let items)? = json["data"] else {
+        guard let json = try? JSONParser.parse(body, keeping: Self.measurementFields), case .array(let items)? = json["data"] else {
             throw .invalidResponse("usage report answer is not {\"data\":[...]}")
         }
         var measurements: [ReportedUsage] = []
@@ -30,6 +30,9 @@ extension StiggClient {
         }
         return measurements
     }
+
+    /// What `reportUsage` reads of the answer.
+    static let measurementFields: Set<String> = ["data", "customerId", "featureId", "resourceId", "currentUsage"]
 
     /// `POST /api/v1/events`. The answer's `data` is untyped (STIGG-API.md §5.3); anything but
     /// an empty body or a JSON object is taken for a proxy's page and retried (safe: every

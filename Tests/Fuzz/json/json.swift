@@ -4,16 +4,22 @@ import SidecarModel
 // - an error points inside the input (its line and column are shown to operators);
 // - what parses survives our writer: write, parse again, same tree, same bytes written again
 //   (dimensions are stored and forwarded through this round trip);
+// - a parse keeping only some members accepts and rejects exactly what the full parse does;
 // - locating a value by path (the snapshot's error positions) never reads out of bounds, on
 //   any text, and finds every member of a document that parsed.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    // Keeping some members checks the rest exactly as a full parse does: same error, or success.
+    let kept = Result { () throws(JSONParseError) in try JSONParser.parse(bytes, keeping: ["data", "a"]) }
     let value: JSONValue
     do {
         value = try JSONParser.parse(bytes)
     } catch {
+        guard case .failure(let keptError) = kept, keptError == error else {
+            fatalError("keeping some members answered \(kept) where the full parse failed with \(error)")
+        }
         require(error.offset >= 0 && error.offset <= size, "error offset \(error.offset) outside \(size) bytes")
         require(error.line >= 1 && error.column >= 1, "error at line \(error.line), column \(error.column)")
         _ = error.description
@@ -22,6 +28,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = JSONParser.offset(of: [.index(1), .index(0)], in: bytes)
         return 0
     }
+    guard case .success = kept else { fatalError("keeping some members failed (\(kept)) on JSON that parses") }
     var writer = JSONWriter()
     writer.value(value)
     let again: JSONValue
