@@ -15,13 +15,13 @@ public final class EntitlementStore: Sendable {
     let connection: SQLiteConnection
     let index = Mutex(Index())
     /// The origin read from SQLite on a memory miss; nil = memory is the whole truth.
-    private let lazyOrigin = Mutex<StateOrigin?>(nil)
+    let lazyOrigin = Mutex<StateOrigin?>(nil)
     /// Outbox counts, read from SQLite on first use and kept current by the outbox writers
     /// (all on the connection's queue); nil = not read yet.
     let outboxTally = Mutex<OutboxCounts?>(nil)
     /// States SQLite holds per origin, counted once at open and kept current by the writers
     /// (all on the connection's queue), so `/readyz` and `/status` never run `count(*)`.
-    private let persisted = Mutex<[StateOrigin: Int]>([:])
+    let persisted = Mutex<[StateOrigin: Int]>([:])
     /// Intake requests waiting for the next group commit.
     let intake = Mutex(IntakeBacklog())
 
@@ -203,44 +203,6 @@ public final class EntitlementStore: Sendable {
             for state in cached { index.insert(state) }
         }
     }
-
-    /// `replaceAll` for more states than memory should hold at once: `produce` hands each one
-    /// to `add`, which writes it inside the one transaction; none is kept in memory, and from
-    /// then on states of `origin` load lazily. A throw, or a nil from `produce`, rolls
-    /// everything back (the previous states stay) and is passed on.
-    public func replaceAll<Result>(
-        origin: StateOrigin, syncedAt: Date,
-        streaming produce: (_ add: (StateKey, EntitlementsState) throws -> Void) throws -> Result?
-    ) throws -> Result? {
-        let result: Result?
-        do {
-            result = try connection.sync { db -> Result in
-                let produced = try db.transaction { () throws -> Result in
-                    if origin == .offline { try db.execute("DELETE FROM offline_snapshot") }
-                    if persistedCount(origin: origin) > 0 {
-                        try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
-                    }
-                    guard let produced = try produce({ key, state in
-                        try Self.write(CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt), to: db)
-                    }) else { throw NothingProduced() }
-                    return produced
-                }
-                let counts = try Self.persistedCounts(db)
-                persisted.withLock { $0 = counts }
-                return produced
-            }
-        } catch is NothingProduced {
-            return nil
-        }
-        index.withLock { index in
-            for key in index.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
-        }
-        lazyOrigin.withLock { $0 = origin }
-        return result
-    }
-
-    /// `replaceAll(streaming:)`'s producer gave up: roll back.
-    private struct NothingProduced: Error {}
 
     /// From now on, states of `origin` missing from memory are read from SQLite when asked
     /// for. Returns how many SQLite holds.
