@@ -22,6 +22,10 @@ public final class EntitlementStore: Sendable {
     /// States SQLite holds per origin, counted once at open and kept current by the writers
     /// (all on the connection's queue), so `/readyz` and `/status` never run `count(*)`.
     let persisted = Mutex<[StateOrigin: Int]>([:])
+    /// Per origin imported whole by `replaceAll(streaming:)`: when that import ran. Every
+    /// state of the origin reads as synced then, since rows the import found unchanged keep
+    /// the `synced_at` they were first written with.
+    let importedAt = Mutex<[StateOrigin: Date]>([:])
     /// Intake requests waiting for the next group commit.
     let intake = Mutex(IntakeBacklog())
 
@@ -184,6 +188,8 @@ public final class EntitlementStore: Sendable {
     /// Replaces every state of `origin` with `entries` in one transaction.
     public func replaceAll(origin: StateOrigin, with entries: [(StateKey, EntitlementsState)], syncedAt: Date) throws {
         let cached = entries.map { CachedState(key: $0.0, state: $0.1, origin: origin, syncedAt: syncedAt) }
+        // Every row is written again, with its true sync time.
+        importedAt.withLock { $0[origin] = nil }
         try connection.sync { db in
             try db.transaction {
                 // The states no longer come from the file that was recorded.
@@ -206,8 +212,12 @@ public final class EntitlementStore: Sendable {
 
     /// From now on, states of `origin` missing from memory are read from SQLite when asked
     /// for. Returns how many SQLite holds.
+    /// `importedAt`: the time of the `replaceAll(streaming:)` import whose rows these are
+    /// (a restart that reuses an offline import), which every state of `origin` then reads
+    /// as its sync time.
     @discardableResult
-    public func loadLazily(origin: StateOrigin) throws -> Int {
+    public func loadLazily(origin: StateOrigin, importedAt: Date? = nil) throws -> Int {
+        if let importedAt { self.importedAt.withLock { $0[origin] = importedAt } }
         lazyOrigin.withLock { $0 = origin }
         return persistedCount(origin: origin)
     }
@@ -219,7 +229,8 @@ public final class EntitlementStore: Sendable {
 
     /// The oldest sync time among the states of `origin`, for `/status`.
     public func oldestSyncedAt(origin: StateOrigin) throws -> Date? {
-        try connection.sync { db in
+        if let imported = importedAt.withLock({ $0[origin] }) { return persistedCount(origin: origin) > 0 ? imported : nil }
+        return try connection.sync { db in
             try db.queryOne("SELECT min(synced_at) FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { row in
                 row.optionalDouble(0).map { Date(timeIntervalSince1970: $0) }
             } ?? nil
@@ -255,8 +266,9 @@ public final class EntitlementStore: Sendable {
         }
         guard let (blob, syncedAt, accessedAt) = row ?? nil,
               let state = try? EntitlementsState(json: try JSONParser.parse(blob)) else { return nil }
+        let imported = importedAt.withLock { $0[origin] }
         return CachedState(
-            key: key, state: state, origin: origin, syncedAt: Date(timeIntervalSince1970: syncedAt),
+            key: key, state: state, origin: origin, syncedAt: imported ?? Date(timeIntervalSince1970: syncedAt),
             accessedAt: Date(timeIntervalSince1970: accessedAt))
     }
 
