@@ -11,7 +11,7 @@ extension EntitlementStore {
     /// then on states of `origin` load lazily. A throw, or a nil from `produce`, rolls
     /// everything back (the previous states stay) and is passed on.
     ///
-    /// A row whose state is already stored, with this origin, is left as it is rather than
+    /// A row that already holds the same state with this origin is left as it is rather than
     /// deleted and written again: a file with one value changed rewrites one row, not the
     /// whole table (deleting 100,000 rows alone took 0.8 s). Such a row keeps its old
     /// `synced_at`; every state of `origin` reads as synced at `syncedAt` (see
@@ -25,24 +25,14 @@ extension EntitlementStore {
         var displaced: [StateKey] = []
         do {
             result = try connection.sync { db -> Result in
-                // The count triggers make every write a statement that may need undoing on
-                // its own, so SQLite copies each page it touches (4-5 per new row) into a
-                // statement journal, a temporary file by default: 1.2 million pwrite calls
-                // for 100,000 rows, most of the import. In memory those copies are memcpy.
-                // The transaction's own journal (the WAL) is unaffected: a crash mid-import
-                // still leaves the previous states.
-                try db.execute("PRAGMA temp_store = MEMORY")
-                defer { try? db.execute("PRAGMA temp_store = DEFAULT") }
                 let produced = try db.transaction { () throws -> Result in
                     if origin == .offline { try db.execute("DELETE FROM offline_snapshot") }
-                    // Only a replacement can leave rows behind, so only it remembers the keys.
-                    var written: Set<StateKey>? = persistedCount(origin: origin) > 0 ? [] : nil
+                    var bulk = try BulkImport(origin: origin, db: db)
                     guard let produced = try produce({ key, state in
-                        try Self.importRow(CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt), to: db)
-                        written?.insert(key)
+                        try bulk.add(CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt))
                         if index.withLock({ $0[key] != nil }) { displaced.append(key) }
                     }) else { throw NothingProduced() }
-                    if let written { try Self.deleteRows(of: origin, notIn: written, db: db) }
+                    try bulk.finish()
                     return produced
                 }
                 let counts = try Self.persistedCounts(db)
@@ -63,43 +53,82 @@ extension EntitlementStore {
 
     /// `replaceAll(streaming:)`'s producer gave up: roll back.
     private struct NothingProduced: Error {}
+}
 
-    /// `write`, but a row that already holds this state with this origin is not touched, so
-    /// its pages are neither journaled nor written to the WAL again.
-    static func importRow(_ cached: CachedState, to db: Database) throws {
-        var writer = JSONWriter(capacity: 1024)
-        writer.entitlementsState(cached.state)
-        try db.execute(
-            """
-            INSERT INTO entitlement_states
-                (customer_id, resource_id, origin, state, synced_at, accessed_at, refresh_due)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (customer_id, resource_id) DO UPDATE SET
-                origin = excluded.origin, state = excluded.state, synced_at = excluded.synced_at,
-                accessed_at = excluded.accessed_at, refresh_due = excluded.refresh_due
-            WHERE entitlement_states.origin <> excluded.origin OR entitlement_states.state <> excluded.state
-            """,
-            [
-                .text(cached.key.customerId), .text(cached.key.resourceId ?? ""), .text(cached.origin.rawValue),
-                .blob(writer.bytes), .real(cached.syncedAt.timeIntervalSince1970),
-                .real(cached.accessedAt.timeIntervalSince1970),
-                cached.refreshDue.map { .real($0.timeIntervalSince1970) } ?? .null,
-            ])
+/// One `replaceAll(streaming:)` inside its transaction.
+///
+/// The `state_counts` triggers are dropped for its length and recreated, from the SQL they
+/// were created with, before it commits: a table with triggers makes every write a statement
+/// SQLite may have to undo on its own, so it copied each page a row touched (4-5) into a
+/// statement journal and ran the trigger's own upsert, together a fifth of the import (and
+/// 1.2 million pwrite calls while that journal was a temporary file). The counts are kept
+/// here instead, from what each row replaced, and written once. Being DDL inside the
+/// transaction, a crash or a throw before the commit brings the triggers back with the
+/// previous states.
+private struct BulkImport {
+    let origin: StateOrigin
+    let db: Database
+    /// The trigger SQL to run again at `finish`.
+    private let suspended: [String]
+    /// States per origin as the triggers would have kept them.
+    private var counts: [StateOrigin: Int]
+    /// Only a replacement can leave rows behind, so only it remembers the keys it wrote.
+    private var written: Set<StateKey>?
+
+    init(origin: StateOrigin, db: Database) throws {
+        self.origin = origin
+        self.db = db
+        counts = try EntitlementStore.persistedCounts(db)
+        written = (counts[origin] ?? 0) > 0 ? [] : nil
+        let triggers = try db.query(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'entitlement_states' AND name LIKE 'state_counts_%'"
+        ) { ($0.string(0), $0.string(1)) }
+        for (name, _) in triggers { try db.execute("DROP TRIGGER \(name)") }
+        suspended = triggers.map(\.1)
     }
 
-    /// Deletes the rows of `origin` whose keys are not in `keys`. The triggers' count says
-    /// whether there are any without a scan: every key in `keys` is a row of `origin` now.
-    private static func deleteRows(of origin: StateOrigin, notIn keys: Set<StateKey>, db: Database) throws {
-        guard (try persistedCounts(db)[origin] ?? 0) > keys.count else { return }
-        var stale: [StateKey] = []
-        try db.iterate("SELECT customer_id, resource_id FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { row in
-            let key = StateKey(customerId: row.string(0), resourceId: row.string(1).isEmpty ? nil : row.string(1))
-            if !keys.contains(key) { stale.append(key) }
+    /// Writes `cached` unless its row already holds the same state with this origin.
+    mutating func add(_ cached: CachedState) throws {
+        var writer = JSONWriter(capacity: 1024)
+        writer.entitlementsState(cached.state)
+        let stored = try db.queryOne(
+            "SELECT origin, state = ? FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
+            [.blob(writer.bytes), .text(cached.key.customerId), .text(cached.key.resourceId ?? "")]
+        ) { row in (StateOrigin(rawValue: row.string(0)), row.int(1) == 1) }
+        written?.insert(cached.key)
+        switch stored {
+        case (origin, true)?: return
+        case nil: counts[origin, default: 0] += 1
+        case (let replaced?, _)? where replaced != origin:
+            counts[replaced, default: 1] -= 1
+            counts[origin, default: 0] += 1
+        case (nil, _)?: counts[origin, default: 0] += 1  // an origin this version does not count
+        case _?: break  // the same origin, another state
         }
-        for key in stale {
+        try EntitlementStore.write(cached, encoded: writer.bytes, to: db)
+    }
+
+    /// Deletes the rows of `origin` not written by this import, stores the counts and brings
+    /// the triggers back.
+    mutating func finish() throws {
+        if let written, (counts[origin] ?? 0) > written.count {
+            var stale: [StateKey] = []
+            try db.iterate("SELECT customer_id, resource_id FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { row in
+                let key = StateKey(customerId: row.string(0), resourceId: row.string(1).isEmpty ? nil : row.string(1))
+                if !written.contains(key) { stale.append(key) }
+            }
+            for key in stale {
+                try db.execute(
+                    "DELETE FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
+                    [.text(key.customerId), .text(key.resourceId ?? "")])
+            }
+            counts[origin] = (counts[origin] ?? 0) - stale.count
+        }
+        for (origin, states) in counts {
             try db.execute(
-                "DELETE FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
-                [.text(key.customerId), .text(key.resourceId ?? "")])
+                "INSERT INTO state_counts (origin, states) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET states = excluded.states",
+                [.text(origin.rawValue), .integer(Int64(states))])
         }
+        for sql in suspended { try db.execute(sql) }
     }
 }

@@ -296,6 +296,11 @@ public final class EntitlementStore: Sendable {
     static func write(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
+        try write(cached, encoded: writer.bytes, to: db)
+    }
+
+    /// `write` with the state already encoded.
+    static func write(_ cached: CachedState, encoded: [UInt8], to db: Database) throws {
         try db.execute(
             """
             INSERT INTO entitlement_states
@@ -307,7 +312,7 @@ public final class EntitlementStore: Sendable {
             """,
             [
                 .text(cached.key.customerId), .text(cached.key.resourceId ?? ""), .text(cached.origin.rawValue),
-                .blob(writer.bytes), .real(cached.syncedAt.timeIntervalSince1970),
+                .blob(encoded), .real(cached.syncedAt.timeIntervalSince1970),
                 .real(cached.accessedAt.timeIntervalSince1970),
                 cached.refreshDue.map { .real($0.timeIntervalSince1970) } ?? .null,
             ])

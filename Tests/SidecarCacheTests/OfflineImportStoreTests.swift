@@ -59,6 +59,30 @@ struct OfflineImportStoreTests {
         #expect(try store.oldestSyncedAt(origin: .offline) == second)
     }
 
+    @Test("the counts the import keeps while the count triggers are suspended survive a reopen, and the triggers count again afterwards")
+    func countsAfterImport() throws {
+        let path = try makePath()
+        do {
+            let store = try EntitlementStore.open(path: path).store
+            try store.put(StateKey(customerId: "u"), state(granted: false), origin: .upstream, syncedAt: first)
+            try store.put(StateKey(customerId: "v"), state(granted: false), origin: .upstream, syncedAt: first)
+            try importStates(store, [("a", true), ("b", true), ("c", true)], at: first)
+            try importStates(store, [("a", true), ("b", false), ("u", false), ("d", true)], at: second)
+        }
+        let store = try EntitlementStore.open(path: path).store
+        #expect(store.persistedCount(origin: .offline) == 4)
+        #expect(store.persistedCount(origin: .upstream) == 1)
+        let triggers = try store.connection.sync { db in
+            try db.query("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name") { $0.string(0) }
+        }
+        #expect(triggers == ["state_counts_delete", "state_counts_insert", "state_counts_origin"])
+        try store.put(StateKey(customerId: "w"), state(granted: true), origin: .upstream, syncedAt: second)
+        try store.put(StateKey(customerId: "a"), state(granted: true), origin: .upstream, syncedAt: second)
+        try store.remove(StateKey(customerId: "b"))
+        #expect(try EntitlementStore.open(path: path).store.persistedCount(origin: .upstream) == 3)
+        #expect(try EntitlementStore.open(path: path).store.persistedCount(origin: .offline) == 2)
+    }
+
     @Test("a restart reusing the import reads its states as synced at that import, not at the row's first write")
     func reuseAfterReopen() throws {
         let path = try makePath()
@@ -89,5 +113,9 @@ struct OfflineImportStoreTests {
         #expect(load(store, "c") != nil)
         #expect(load(store, "d") == nil)
         #expect(store.persistedCount(origin: .offline) == 3)
+        let triggers = try store.connection.sync { db in
+            try db.queryOne("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'") { $0.int(0) }
+        }
+        #expect(triggers == 3, "the suspended count triggers come back with the rollback")
     }
 }
