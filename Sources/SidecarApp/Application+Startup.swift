@@ -88,7 +88,7 @@ extension Application {
             throw StartupError(description: "offline snapshot \(error)")
         }
         if let importedAt = store.importedOfflineSnapshot(matching: signature) {
-            let states = try store.loadLazily(origin: .offline)
+            let states = try store.loadLazily(origin: .offline, importedAt: importedAt)
             logger.info("offline mode", metadata: ["file": "\(path)", "states": .stringConvertible(states), "snapshot": "unchanged since the last start"])
             return importedAt
         }

@@ -15,13 +15,17 @@ public final class EntitlementStore: Sendable {
     let connection: SQLiteConnection
     let index = Mutex(Index())
     /// The origin read from SQLite on a memory miss; nil = memory is the whole truth.
-    private let lazyOrigin = Mutex<StateOrigin?>(nil)
+    let lazyOrigin = Mutex<StateOrigin?>(nil)
     /// Outbox counts, read from SQLite on first use and kept current by the outbox writers
     /// (all on the connection's queue); nil = not read yet.
     let outboxTally = Mutex<OutboxCounts?>(nil)
     /// States SQLite holds per origin, counted once at open and kept current by the writers
     /// (all on the connection's queue), so `/readyz` and `/status` never run `count(*)`.
-    private let persisted = Mutex<[StateOrigin: Int]>([:])
+    let persisted = Mutex<[StateOrigin: Int]>([:])
+    /// Per origin imported whole by `replaceAll(streaming:)`: when that import ran. Every
+    /// state of the origin reads as synced then, since rows the import found unchanged keep
+    /// the `synced_at` they were first written with.
+    let importedAt = Mutex<[StateOrigin: Date]>([:])
     /// Intake requests waiting for the next group commit.
     let intake = Mutex(IntakeBacklog())
 
@@ -184,6 +188,8 @@ public final class EntitlementStore: Sendable {
     /// Replaces every state of `origin` with `entries` in one transaction.
     public func replaceAll(origin: StateOrigin, with entries: [(StateKey, EntitlementsState)], syncedAt: Date) throws {
         let cached = entries.map { CachedState(key: $0.0, state: $0.1, origin: origin, syncedAt: syncedAt) }
+        // Every row is written again, with its true sync time.
+        importedAt.withLock { $0[origin] = nil }
         try connection.sync { db in
             try db.transaction {
                 // The states no longer come from the file that was recorded.
@@ -204,48 +210,14 @@ public final class EntitlementStore: Sendable {
         }
     }
 
-    /// `replaceAll` for more states than memory should hold at once: `produce` hands each one
-    /// to `add`, which writes it inside the one transaction; none is kept in memory, and from
-    /// then on states of `origin` load lazily. A throw, or a nil from `produce`, rolls
-    /// everything back (the previous states stay) and is passed on.
-    public func replaceAll<Result>(
-        origin: StateOrigin, syncedAt: Date,
-        streaming produce: (_ add: (StateKey, EntitlementsState) throws -> Void) throws -> Result?
-    ) throws -> Result? {
-        let result: Result?
-        do {
-            result = try connection.sync { db -> Result in
-                let produced = try db.transaction { () throws -> Result in
-                    if origin == .offline { try db.execute("DELETE FROM offline_snapshot") }
-                    if persistedCount(origin: origin) > 0 {
-                        try db.execute("DELETE FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)])
-                    }
-                    guard let produced = try produce({ key, state in
-                        try Self.write(CachedState(key: key, state: state, origin: origin, syncedAt: syncedAt), to: db)
-                    }) else { throw NothingProduced() }
-                    return produced
-                }
-                let counts = try Self.persistedCounts(db)
-                persisted.withLock { $0 = counts }
-                return produced
-            }
-        } catch is NothingProduced {
-            return nil
-        }
-        index.withLock { index in
-            for key in index.values.filter({ $0.origin == origin }).map(\.key) { index.remove(key) }
-        }
-        lazyOrigin.withLock { $0 = origin }
-        return result
-    }
-
-    /// `replaceAll(streaming:)`'s producer gave up: roll back.
-    private struct NothingProduced: Error {}
-
     /// From now on, states of `origin` missing from memory are read from SQLite when asked
     /// for. Returns how many SQLite holds.
+    /// `importedAt`: the time of the `replaceAll(streaming:)` import whose rows these are
+    /// (a restart that reuses an offline import), which every state of `origin` then reads
+    /// as its sync time.
     @discardableResult
-    public func loadLazily(origin: StateOrigin) throws -> Int {
+    public func loadLazily(origin: StateOrigin, importedAt: Date? = nil) throws -> Int {
+        if let importedAt { self.importedAt.withLock { $0[origin] = importedAt } }
         lazyOrigin.withLock { $0 = origin }
         return persistedCount(origin: origin)
     }
@@ -257,7 +229,8 @@ public final class EntitlementStore: Sendable {
 
     /// The oldest sync time among the states of `origin`, for `/status`.
     public func oldestSyncedAt(origin: StateOrigin) throws -> Date? {
-        try connection.sync { db in
+        if let imported = importedAt.withLock({ $0[origin] }) { return persistedCount(origin: origin) > 0 ? imported : nil }
+        return try connection.sync { db in
             try db.queryOne("SELECT min(synced_at) FROM entitlement_states WHERE origin = ?", [.text(origin.rawValue)]) { row in
                 row.optionalDouble(0).map { Date(timeIntervalSince1970: $0) }
             } ?? nil
@@ -293,8 +266,9 @@ public final class EntitlementStore: Sendable {
         }
         guard let (blob, syncedAt, accessedAt) = row ?? nil,
               let state = try? EntitlementsState(json: try JSONParser.parse(blob)) else { return nil }
+        let imported = importedAt.withLock { $0[origin] }
         return CachedState(
-            key: key, state: state, origin: origin, syncedAt: Date(timeIntervalSince1970: syncedAt),
+            key: key, state: state, origin: origin, syncedAt: imported ?? Date(timeIntervalSince1970: syncedAt),
             accessedAt: Date(timeIntervalSince1970: accessedAt))
     }
 
@@ -337,6 +311,11 @@ public final class EntitlementStore: Sendable {
     static func write(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
+        try write(cached, encoded: writer.bytes, to: db)
+    }
+
+    /// `write` with the state already encoded.
+    static func write(_ cached: CachedState, encoded: [UInt8], to db: Database) throws {
         try db.execute(
             """
             INSERT INTO entitlement_states
@@ -348,7 +327,7 @@ public final class EntitlementStore: Sendable {
             """,
             [
                 .text(cached.key.customerId), .text(cached.key.resourceId ?? ""), .text(cached.origin.rawValue),
-                .blob(writer.bytes), .real(cached.syncedAt.timeIntervalSince1970),
+                .blob(encoded), .real(cached.syncedAt.timeIntervalSince1970),
                 .real(cached.accessedAt.timeIntervalSince1970),
                 cached.refreshDue.map { .real($0.timeIntervalSince1970) } ?? .null,
             ])
