@@ -83,6 +83,9 @@ public struct FeatureEntitlement: Sendable, Equatable {
         set { change { $0.validUntil = newValue } }
     }
 
+    /// Whether both hold the one shared terms object (for tests of the sharing).
+    func sharesTerms(with other: FeatureEntitlement) -> Bool { terms === other.terms }
+
     /// A write to a shared field: a private copy, never the shared object (other customers
     /// hold it). Not interned: writes happen on answers, not on decoding.
     private mutating func change(_ body: (inout FeatureTerms.Values) -> Void) {
@@ -123,7 +126,8 @@ final class FeatureTerms: Sendable, Hashable {
 
     /// Terms decoded before with equal values, or these. Bounded like `StringInterning`: past
     /// `limit` distinct terms the table starts over, which only stops sharing for a while (a
-    /// fleet of customers with per-customer limits or anchors shares little either way).
+    /// fleet of customers with per-customer limits or anchors shares little either way). The
+    /// table keeps what it holds alive: at most `limit` terms of ~200 bytes beyond the states'.
     static func shared(_ values: Values) -> FeatureTerms {
         let terms = FeatureTerms(values)
         return table.withLock { table in
@@ -133,5 +137,5 @@ final class FeatureTerms: Sendable, Hashable {
     }
 
     private static let table = Mutex<Set<FeatureTerms>>([])
-    static let limit = 1 << 16
+    static let limit = 1 << 14
 }
