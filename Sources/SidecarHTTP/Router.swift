@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Routes by method and path. Patterns use `:name` segments, percent-decoded into
 /// `HTTPRequest.pathParameters`. The path is matched after percent-decoding, segment by segment
 /// (`/live%7A` is `/livez`; `%2F` is data inside a segment, never a separator). An unknown path
@@ -15,7 +21,18 @@ public struct Router: Sendable {
         let isStatic: Bool
         /// The pattern's UTF-8, compared with a raw path after a length check.
         let bytes: [UInt8]
-        var handlers: [String: HTTPHandler]
+        /// By method, in the order added; a route has a handful, so a scan comparing the
+        /// request's method bytes beats hashing a String for a dictionary.
+        var handlers: [(method: String, bytes: [UInt8], handler: HTTPHandler)]
+
+        func handler(for request: HTTPRequest) -> HTTPHandler? {
+            for entry in handlers where request.hasMethod(entry.bytes) { return entry.handler }
+            return nil
+        }
+
+        func handler(for method: String) -> HTTPHandler? {
+            handlers.first { $0.method == method }?.handler
+        }
     }
 
     private var routes: [Route] = []
@@ -28,14 +45,18 @@ public struct Router: Sendable {
 
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
         if let index = routes.firstIndex(where: { $0.pattern == pattern }) {
-            routes[index].handlers[method] = handler
+            if let existing = routes[index].handlers.firstIndex(where: { $0.method == method }) {
+                routes[index].handlers[existing].handler = handler
+            } else {
+                routes[index].handlers.append((method, Array(method.utf8), handler))
+            }
             return
         }
         let segments: [Segment] = pattern.split(separator: "/").map {
             $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(String($0))
         }
         let isStatic = !segments.contains { if case .parameter = $0 { true } else { false } }
-        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [method: handler]))
+        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [(method, Array(method.utf8), handler)]))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
@@ -51,30 +72,30 @@ public struct Router: Sendable {
     /// Handles `request` and says which pattern matched (nil: none did), so a caller can
     /// label what it measures without matching the path a second time.
     public func handleReportingRoute(_ request: HTTPRequest) -> (reply: HTTPReply, route: String?) {
-        var request = request
-        let route: Route
-        switch match(&request) {
+        switch match(request) {
         case .none:
             return (.now(errorRenderer(.notFound, "not_found", "no route for \(request.path)")), nil)
         case .badParameter(let name):
             return (.now(errorRenderer(.badRequest, "invalid_parameter", "\(name) is not valid percent-encoded UTF-8")), nil)
-        case .route(let matched):
-            route = matched
+        case .route(let route, nil):
+            return (dispatch(request, to: route), route.pattern)
+        case .route(let route, let parameters?):
+            var request = request
+            request.pathParameters = parameters
+            return (dispatch(request, to: route), route.pattern)
         }
-        return (dispatch(request, to: route), route.pattern)
     }
 
     /// The pattern `request`'s path matches, without running its handler (nil: none does).
     public func pattern(for request: HTTPRequest) -> String? {
-        var request = request
-        if case .route(let route) = match(&request) { return route.pattern }
+        if case .route(let route, _) = match(request) { return route.pattern }
         return nil
     }
 
     private func dispatch(_ request: HTTPRequest, to route: Route) -> HTTPReply {
-        let method = request.method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : request.method
-        guard let handler = route.handlers[method] else {
-            var allowed = Set(route.handlers.keys)
+        let found = route.handler(for: request) ?? (request.isHead ? route.handler(for: "GET") : nil)
+        guard let handler = found else {
+            var allowed = Set(route.handlers.map(\.method))
             if allowed.contains("GET") { allowed.insert("HEAD") }
             let allow = allowed.sorted().joined(separator: ", ")
             var response = errorRenderer(
@@ -88,27 +109,32 @@ public struct Router: Sendable {
     private enum Match {
         case none
         case badParameter(String)
-        case route(Route)
+        /// The parameters of a pattern with `:name` segments; nil for a static one.
+        case route(Route, [String: String]?)
     }
 
-    /// Static routes compare the raw path without splitting it when it has no `%`: the hot
-    /// path stays free of allocation.
-    private func match(_ request: inout HTTPRequest) -> Match {
-        let path = request.path
-        let escaped = path.utf8.contains(UInt8(ascii: "%"))
-        // Byte comparison: String == Substring compares by Character, which is slow.
-        if !escaped {
-            // Lengths first: most patterns differ in length from the path, and the bytes of
-            // the rest are compared without going through String.
-            let length = path.utf8.count
-            for route in routes where route.isStatic && route.bytes.count == length && route.bytes.elementsEqual(path.utf8) {
-                return .route(route)
-            }
-        } else if let decoded = Router.decodedStaticPath(path) {
-            for route in routes where route.isStatic && route.pattern == decoded {
-                return .route(route)
+    /// Static routes compare the raw path's bytes without splitting it when it has no `%`:
+    /// the hot path stays free of allocation and of Strings.
+    private func match(_ request: HTTPRequest) -> Match {
+        let hit: Route?? = request.pathBytes.withUnsafeBufferPointer { path in
+            guard let base = path.baseAddress, memchr(base, Int32(UInt8(ascii: "%")), path.count) == nil else { return nil }
+            // Lengths first: most patterns differ in length from the path.
+            return routes.first { route in
+                route.isStatic && route.bytes.count == path.count && route.bytes.withUnsafeBufferPointer {
+                    // Both hold `path.count` bytes (checked just above), at least one (`base` is not nil).
+                    memcmp($0.baseAddress!, base, path.count) == 0
+                }
             }
         }
+        switch hit {
+        case .some(.some(let route)): return .route(route, nil)
+        case .some(.none): break
+        case .none:
+            if let decoded = Router.decodedStaticPath(request.path) {
+                for route in routes where route.isStatic && route.pattern == decoded { return .route(route, nil) }
+            }
+        }
+        let path = request.path
         let parts = path.split(separator: "/")
         candidates: for route in routes where !route.isStatic && route.segments.count == parts.count {
             var parameters: [String: String] = [:]
@@ -123,8 +149,7 @@ public struct Router: Sendable {
                     parameters[name] = value
                 }
             }
-            request.pathParameters = parameters
-            return .route(route)
+            return .route(route, parameters)
         }
         return .none
     }
