@@ -9,10 +9,10 @@ extension Application {
         let unauthorized = AppError.unauthorized.response
         return { request in
             let started = DispatchTime.now().uptimeNanoseconds
-            let (reply, route): (HTTPReply, String?)
+            let (reply, route): (HTTPReply, Int?)
             if let token, !token.allows(request) {
                 // Unauthorized requests are counted under their route without running it.
-                (reply, route) = (.now(unauthorized), router.pattern(for: request))
+                (reply, route) = (.now(unauthorized), router.route(for: request))
             } else {
                 (reply, route) = router.handleReportingRoute(request)
             }
@@ -31,7 +31,7 @@ extension Application {
         }
     }
 
-    private static func finish(_ request: HTTPRequest, route: String?, status: Int, started: UInt64, metrics: RequestMetrics, accessLog: Logger?) {
+    private static func finish(_ request: HTTPRequest, route: Int?, status: Int, started: UInt64, metrics: RequestMetrics, accessLog: Logger?) {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- started
         metrics.record(route: route, status: status, nanoseconds: elapsed)
         // The path only: query strings are the caller's data, and one line stays short.

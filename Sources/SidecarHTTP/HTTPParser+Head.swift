@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension HTTPParser {
     mutating func parseRequestLine() -> Step {
         switch nextLine(limit: limits.maxRequestLineBytes, tooLong: .requestLineTooLong) {
@@ -46,6 +52,7 @@ extension HTTPParser {
     /// the errors are reported; an origin-form target is checked here, any other by the caller
     /// (`targetError`), which is why a target not starting with "/" is passed through.
     static func requestLineParts(_ line: UnsafeBufferPointer<UInt8>) -> Result<(Int, Range<Int>, HTTPVersion), HTTPParseError> {
+        if let parts = commonRequestLineParts(line) { return .success(parts) }
         let count = line.count
         var firstSpace = 0
         while firstSpace < count && line[firstSpace] != 0x20 { firstSpace += 1 }
@@ -78,6 +85,29 @@ extension HTTPParser {
             return .failure(.malformedRequestLine("invalid character in the request target"))
         }
         return .success((firstSpace, target, version))
+    }
+
+    /// The request line almost every client sends, `token SP origin-form SP HTTP/1.1` (or
+    /// 1.0), checked in one pass; nil for anything else, which `requestLineParts` then checks
+    /// rule by rule. What this accepts, that accepts with the same parts: target bytes include
+    /// no SP, so the spaces are the first two and the last.
+    private static func commonRequestLineParts(_ line: UnsafeBufferPointer<UInt8>) -> (Int, Range<Int>, HTTPVersion)? {
+        let count = line.count
+        guard let base = line.baseAddress, let space = memchr(base, 0x20, count) else { return nil }
+        let firstSpace = UnsafePointer<UInt8>(space.assumingMemoryBound(to: UInt8.self)) - base
+        guard firstSpace > 0, firstSpace + 1 < count, line[firstSpace + 1] == UInt8(ascii: "/") else { return nil }
+        for i in 0..<firstSpace where !isTokenByte(line[i]) { return nil }
+        var end = firstSpace + 2
+        while end < count && isTargetByte(line[end]) { end += 1 }
+        let v = end + 1
+        guard v + 8 == count, line[end] == 0x20, line[v] == UInt8(ascii: "H"), line[v + 1] == UInt8(ascii: "T"),
+              line[v + 2] == UInt8(ascii: "T"), line[v + 3] == UInt8(ascii: "P"), line[v + 4] == UInt8(ascii: "/"),
+              line[v + 5] == UInt8(ascii: "1"), line[v + 6] == UInt8(ascii: ".") else { return nil }
+        switch line[v + 7] {
+        case UInt8(ascii: "1"): return (firstSpace, (firstSpace + 1)..<end, .http11)
+        case UInt8(ascii: "0"): return (firstSpace, (firstSpace + 1)..<end, .http10)
+        default: return nil
+        }
     }
 
     mutating func parseHeaderLine(trailer: Bool) -> Step {
@@ -129,6 +159,7 @@ extension HTTPParser {
         var encodings: [String] = []
         var lengths: [Range<Int>] = []
         var expectsContinue = false
+        var connection = HTTPRequest.ConnectionTokens()
     }
 
     private func framingFields() -> FramingFields {
@@ -142,6 +173,8 @@ extension HTTPParser {
                 found.encodings.append(String(decoding: buffer[value], as: UTF8.self))
             } else if HTTPParser.nameIs(name, "content-length") {
                 found.lengths.append(value)
+            } else if HTTPParser.nameIs(name, "connection") {
+                found.connection.note(buffer[value])
             } else if HTTPParser.nameIs(name, "expect") {
                 let token: StaticString = "100-continue"
                 if HTTPRequest.list(buffer[value], contains: UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)) {
@@ -173,13 +206,13 @@ extension HTTPParser {
             if head.version == .http10 { return .fail(.invalidHeader("Transfer-Encoding in an HTTP/1.0 request")) }
             if !lengths.isEmpty { return .fail(.contentLengthWithTransferEncoding) }
             if let error = HTTPParser.transferCodingError(encodings) { return .fail(error) }
-            keepHead()
+            keepHead(fields)
             noteExpectContinue(fields)
             state = .chunkSize
             return .continue
         }
         if lengths.isEmpty {
-            keepHead()
+            keepHead(fields)
             return .complete
         }
         // One field with one value: a list, even of equal values (which RFC 9110 §8.6 would
@@ -189,7 +222,7 @@ extension HTTPParser {
             return .fail(.invalidContentLength)
         }
         if length > limits.maxBodyBytes { return .fail(.bodyTooLarge) }
-        keepHead()
+        keepHead(fields)
         if length == 0 { return .complete }
         noteExpectContinue(fields)
         body.reserveCapacity(length)
@@ -199,8 +232,9 @@ extension HTTPParser {
 
     /// Copies the head out of the buffer (without the empty line that ends it), before body
     /// bytes may compact it away.
-    private mutating func keepHead() {
+    private mutating func keepHead(_ fields: FramingFields) {
         head.bytes = Array(buffer[head.start..<(readIndex - 2)])
+        head.connection = fields.connection
     }
 
     /// transfer-coding list (RFC 9112 §6.1): chunked must be last and appear once, else 400;

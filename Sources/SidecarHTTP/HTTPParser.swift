@@ -55,6 +55,7 @@ public struct HTTPParser: Sendable {
         var version = HTTPVersion.http11
         /// The request line and field lines, copied out of `buffer` once the head is complete.
         var bytes: [UInt8] = []
+        var connection = HTTPRequest.ConnectionTokens()
     }
 
     public init(limits: HTTPLimits = HTTPLimits()) {
@@ -136,7 +137,7 @@ public struct HTTPParser: Sendable {
         // A request line is valid before any request completes.
         let request = HTTPRequest(
             head: head.bytes, methodEnd: head.methodEnd, target: head.target ?? 0..<0, fieldsStart: head.fieldsStart,
-            version: head.version, body: body)
+            version: head.version, body: body, connection: head.connection)
         head = PartialHead()
         body = []
         headerBytes = 0

@@ -25,20 +25,6 @@ extension HTTPRequest {
         return found.map { String(decoding: head[$0], as: UTF8.self) }
     }
 
-    /// Whether a comma-separated field such as `Connection` lists `token` (case-insensitive,
-    /// as `HTTPHeaders.hasToken`).
-    func hasToken(_ token: StaticString, in name: StaticString) -> Bool {
-        let wantedName = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        let wantedToken = UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)
-        var found = false
-        HTTPRequest.forEachField(in: head, from: fieldsStart) { nameRange, value in
-            guard HTTPRequest.equalsIgnoringCase(head[nameRange], wantedName) else { return true }
-            found = HTTPRequest.list(head[value], contains: wantedToken)
-            return !found
-        }
-        return found
-    }
-
     /// Calls `body` with the name and the value (without surrounding whitespace) of each field
     /// line from `start` to the end of `bytes` or its first empty line, until it returns false.
     /// The lines were validated by the parser (or written by `init`): each ends in CRLF.

@@ -27,6 +27,8 @@ public struct HTTPRequest: Sendable {
     let queryRange: Range<Int>?
     /// Where the first field line starts.
     let fieldsStart: Int
+    /// What the `Connection` fields say, noted while the head was read.
+    let connection: ConnectionTokens
     public var version: HTTPVersion
     public var body: [UInt8]
     /// Percent-decoded values of the route's `:name` segments, set by the router.
@@ -51,10 +53,18 @@ public struct HTTPRequest: Sendable {
             bytes.append(contentsOf: value.utf8)
             bytes.append(contentsOf: "\r\n".utf8)
         }
-        self.init(head: bytes, methodEnd: methodEnd, target: targetRange, fieldsStart: fieldsStart, version: version, body: body)
+        var connection = ConnectionTokens()
+        HTTPRequest.forEachField(in: bytes, from: fieldsStart) { name, value in
+            if HTTPParser.nameIs(bytes[name], "connection") { connection.note(bytes[value]) }
+            return true
+        }
+        self.init(head: bytes, methodEnd: methodEnd, target: targetRange, fieldsStart: fieldsStart, version: version, body: body,
+                  connection: connection)
     }
 
-    init(head: [UInt8], methodEnd: Int, target: Range<Int>, fieldsStart: Int, version: HTTPVersion, body: [UInt8]) {
+    init(head: [UInt8], methodEnd: Int, target: Range<Int>, fieldsStart: Int, version: HTTPVersion, body: [UInt8],
+         connection: ConnectionTokens) {
+        self.connection = connection
         self.head = head
         self.methodEnd = methodEnd
         targetRange = target
@@ -111,8 +121,25 @@ public struct HTTPRequest: Sendable {
     /// Whether the client asked to keep the connection open after this exchange.
     public var wantsKeepAlive: Bool {
         switch version {
-        case .http11: !hasToken("close", in: "Connection")
-        case .http10: hasToken("keep-alive", in: "Connection")
+        case .http11: !connection.close
+        case .http10: connection.keepAlive
+        }
+    }
+
+    /// The tokens of the `Connection` fields that decide keep-alive.
+    struct ConnectionTokens: Sendable {
+        var close = false
+        var keepAlive = false
+
+        /// Notes one `Connection` field's value (a comma-separated list, RFC 9110 §7.6.1).
+        mutating func note(_ value: ArraySlice<UInt8>) {
+            let close: StaticString = "close", keepAlive: StaticString = "keep-alive"
+            if HTTPRequest.list(value, contains: UnsafeBufferPointer(start: close.utf8Start, count: close.utf8CodeUnitCount)) {
+                self.close = true
+            }
+            if HTTPRequest.list(value, contains: UnsafeBufferPointer(start: keepAlive.utf8Start, count: keepAlive.utf8CodeUnitCount)) {
+                self.keepAlive = true
+            }
         }
     }
 

@@ -23,7 +23,7 @@ public struct Router: Sendable {
         let bytes: [UInt8]
         /// By method, in the order added; a route has a handful, so a scan comparing the
         /// request's method bytes beats hashing a String for a dictionary.
-        var handlers: [(method: String, bytes: [UInt8], handler: HTTPHandler)]
+        var handlers: [MethodHandler]
 
         func handler(for request: HTTPRequest) -> HTTPHandler? {
             for entry in handlers where request.hasMethod(entry.bytes) { return entry.handler }
@@ -33,6 +33,14 @@ public struct Router: Sendable {
         func handler(for method: String) -> HTTPHandler? {
             handlers.first { $0.method == method }?.handler
         }
+    }
+
+    /// A struct, not a tuple: a closure in a tuple stored in an Array is kept at the generic
+    /// abstraction, and taking it out allocated a reabstraction thunk on every request.
+    struct MethodHandler: Sendable {
+        let method: String
+        let bytes: [UInt8]
+        var handler: HTTPHandler
     }
 
     private var routes: [Route] = []
@@ -48,7 +56,7 @@ public struct Router: Sendable {
             if let existing = routes[index].handlers.firstIndex(where: { $0.method == method }) {
                 routes[index].handlers[existing].handler = handler
             } else {
-                routes[index].handlers.append((method, Array(method.utf8), handler))
+                routes[index].handlers.append(MethodHandler(method: method, bytes: Array(method.utf8), handler: handler))
             }
             return
         }
@@ -56,7 +64,7 @@ public struct Router: Sendable {
             $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(String($0))
         }
         let isStatic = !segments.contains { if case .parameter = $0 { true } else { false } }
-        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [(method, Array(method.utf8), handler)]))
+        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [MethodHandler(method: method, bytes: Array(method.utf8), handler: handler)]))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
@@ -69,27 +77,34 @@ public struct Router: Sendable {
         handleReportingRoute(request).reply
     }
 
-    /// Handles `request` and says which pattern matched (nil: none did), so a caller can
-    /// label what it measures without matching the path a second time.
-    public func handleReportingRoute(_ request: HTTPRequest) -> (reply: HTTPReply, route: String?) {
+    /// Handles `request` and says which route matched, as an index into `patterns` (nil: none
+    /// did), so a caller can label what it measures without matching the path a second time
+    /// or hashing the pattern.
+    public func handleReportingRoute(_ request: HTTPRequest) -> (reply: HTTPReply, route: Int?) {
         switch match(request) {
         case .none:
             return (.now(errorRenderer(.notFound, "not_found", "no route for \(request.path)")), nil)
         case .badParameter(let name):
             return (.now(errorRenderer(.badRequest, "invalid_parameter", "\(name) is not valid percent-encoded UTF-8")), nil)
-        case .route(let route, nil):
-            return (dispatch(request, to: route), route.pattern)
-        case .route(let route, let parameters?):
+        case .route(let index, nil):
+            return (dispatch(request, to: routes[index]), index)
+        case .route(let index, let parameters?):
             var request = request
             request.pathParameters = parameters
-            return (dispatch(request, to: route), route.pattern)
+            return (dispatch(request, to: routes[index]), index)
         }
+    }
+
+    /// The route `request`'s path matches, as an index into `patterns`, without running its
+    /// handler (nil: none does).
+    public func route(for request: HTTPRequest) -> Int? {
+        if case .route(let index, _) = match(request) { return index }
+        return nil
     }
 
     /// The pattern `request`'s path matches, without running its handler (nil: none does).
     public func pattern(for request: HTTPRequest) -> String? {
-        if case .route(let route, _) = match(request) { return route.pattern }
-        return nil
+        route(for: request).map { routes[$0].pattern }
     }
 
     private func dispatch(_ request: HTTPRequest, to route: Route) -> HTTPReply {
@@ -109,17 +124,18 @@ public struct Router: Sendable {
     private enum Match {
         case none
         case badParameter(String)
-        /// The parameters of a pattern with `:name` segments; nil for a static one.
-        case route(Route, [String: String]?)
+        /// The route's index, and the parameters of a pattern with `:name` segments (nil for a
+        /// static one).
+        case route(Int, [String: String]?)
     }
 
     /// Static routes compare the raw path's bytes without splitting it when it has no `%`:
     /// the hot path stays free of allocation and of Strings.
     private func match(_ request: HTTPRequest) -> Match {
-        let hit: Route?? = request.pathBytes.withUnsafeBufferPointer { path in
+        let hit: Int?? = request.pathBytes.withUnsafeBufferPointer { path in
             guard let base = path.baseAddress, memchr(base, Int32(UInt8(ascii: "%")), path.count) == nil else { return nil }
             // Lengths first: most patterns differ in length from the path.
-            return routes.first { route in
+            return routes.firstIndex { route in
                 route.isStatic && route.bytes.count == path.count && route.bytes.withUnsafeBufferPointer {
                     // Both hold `path.count` bytes (checked just above), at least one (`base` is not nil).
                     memcmp($0.baseAddress!, base, path.count) == 0
@@ -127,16 +143,17 @@ public struct Router: Sendable {
             }
         }
         switch hit {
-        case .some(.some(let route)): return .route(route, nil)
+        case .some(.some(let index)): return .route(index, nil)
         case .some(.none): break
         case .none:
-            if let decoded = Router.decodedStaticPath(request.path) {
-                for route in routes where route.isStatic && route.pattern == decoded { return .route(route, nil) }
+            if let decoded = Router.decodedStaticPath(request.path),
+               let index = routes.firstIndex(where: { $0.isStatic && $0.pattern == decoded }) {
+                return .route(index, nil)
             }
         }
         let path = request.path
         let parts = path.split(separator: "/")
-        candidates: for route in routes where !route.isStatic && route.segments.count == parts.count {
+        candidates: for (index, route) in routes.enumerated() where !route.isStatic && route.segments.count == parts.count {
             var parameters: [String: String] = [:]
             for (segment, part) in zip(route.segments, parts) {
                 switch segment {
@@ -149,7 +166,7 @@ public struct Router: Sendable {
                     parameters[name] = value
                 }
             }
-            return .route(route, parameters)
+            return .route(index, parameters)
         }
         return .none
     }
