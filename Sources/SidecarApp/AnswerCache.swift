@@ -16,7 +16,8 @@ import Synchronization
 /// re-runs the lookup, so a refreshed or usage-updated state (a new object), a change of
 /// freshness (`stale` when upstream fails) and the last-access stamp stay exact.
 final class AnswerCache: Sendable {
-    struct Entry: Sendable {
+    /// A class: a hit takes it out of the table with one retain instead of copying its fields.
+    final class Entry: Sendable {
         let key: StateKey
         let state: CachedState
         let freshness: StateLookup.Freshness
@@ -24,6 +25,16 @@ final class AnswerCache: Sendable {
         /// Unix seconds; the entry answers only before it.
         let expiresAt: Double
         let response: HTTPResponse
+
+        init(key: StateKey, state: CachedState, freshness: StateLookup.Freshness, source: Provenance.Source,
+             expiresAt: Double, response: HTTPResponse) {
+            self.key = key
+            self.state = state
+            self.freshness = freshness
+            self.source = source
+            self.expiresAt = expiresAt
+            self.response = response
+        }
     }
 
     private let entries = Mutex<[TargetKey: Entry]>([:])

@@ -164,6 +164,8 @@ extension HTTPParser {
 
     private func framingFields() -> FramingFields {
         var found = FramingFields()
+        // A local: a closure reading `self.buffer` would copy the whole parser.
+        let buffer = buffer
         HTTPRequest.forEachField(in: buffer, from: head.start + head.fieldsStart) { name, value in
             let name = buffer[name]
             if HTTPParser.nameIs(name, "host") {
@@ -201,18 +203,20 @@ extension HTTPParser {
 
         let encodings = fields.encodings
         let lengths = fields.lengths
+        let connection = fields.connection
+        let expectsContinue = fields.expectsContinue
         if !encodings.isEmpty {
             // HTTP/1.0 has no chunked coding; a 1.0 message with it cannot be framed safely.
             if head.version == .http10 { return .fail(.invalidHeader("Transfer-Encoding in an HTTP/1.0 request")) }
             if !lengths.isEmpty { return .fail(.contentLengthWithTransferEncoding) }
             if let error = HTTPParser.transferCodingError(encodings) { return .fail(error) }
-            keepHead(fields)
-            noteExpectContinue(fields)
+            keepHead(connection)
+            noteExpectContinue(expectsContinue)
             state = .chunkSize
             return .continue
         }
         if lengths.isEmpty {
-            keepHead(fields)
+            keepHead(connection)
             return .complete
         }
         // One field with one value: a list, even of equal values (which RFC 9110 §8.6 would
@@ -222,9 +226,9 @@ extension HTTPParser {
             return .fail(.invalidContentLength)
         }
         if length > limits.maxBodyBytes { return .fail(.bodyTooLarge) }
-        keepHead(fields)
+        keepHead(connection)
         if length == 0 { return .complete }
-        noteExpectContinue(fields)
+        noteExpectContinue(expectsContinue)
         body.reserveCapacity(length)
         state = .body(remaining: length)
         return .continue
@@ -232,9 +236,17 @@ extension HTTPParser {
 
     /// Copies the head out of the buffer (without the empty line that ends it), before body
     /// bytes may compact it away.
-    private mutating func keepHead(_ fields: FramingFields) {
-        head.bytes = Array(buffer[head.start..<(readIndex - 2)])
-        head.connection = fields.connection
+    private mutating func keepHead(_ connection: HTTPRequest.ConnectionTokens) {
+        let start = head.start, count = readIndex - 2 - head.start
+        head.bytes = buffer.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
+                // `start..<start + count` lies in the buffer (it ends before the empty line
+                // just read), and `target` has room for `count` bytes.
+                target.baseAddress!.initialize(from: source.baseAddress! + start, count: count)
+                initialized = count
+            }
+        }
+        head.connection = connection
     }
 
     /// transfer-coding list (RFC 9112 §6.1): chunked must be last and appear once, else 400;
@@ -263,8 +275,8 @@ extension HTTPParser {
         return others.isEmpty ? nil : .unsupportedTransferEncoding
     }
 
-    private mutating func noteExpectContinue(_ fields: FramingFields) {
-        if head.version == .http11, fields.expectsContinue, readIndex == buffer.count {
+    private mutating func noteExpectContinue(_ expectsContinue: Bool) {
+        if head.version == .http11, expectsContinue, readIndex == buffer.count {
             pendingContinue = true
         }
     }

@@ -28,23 +28,26 @@ extension HTTPRequest {
     /// Calls `body` with the name and the value (without surrounding whitespace) of each field
     /// line from `start` to the end of `bytes` or its first empty line, until it returns false.
     /// The lines were validated by the parser (or written by `init`): each ends in CRLF.
-    static func forEachField(in bytes: [UInt8], from start: Int, _ body: (Range<Int>, Range<Int>) -> Bool) {
-        var index = start
-        let end = bytes.count
-        while index < end {
-            var lineEnd = index
-            while lineEnd < end && bytes[lineEnd] != 0x0D && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-            if lineEnd == index { return }
-            var colon = index
-            while colon < lineEnd && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
-            var valueStart = min(colon + 1, lineEnd)
-            var valueEnd = lineEnd
-            while valueStart < valueEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) { valueStart += 1 }
-            while valueEnd > valueStart && (bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09) { valueEnd -= 1 }
-            if !body(index..<colon, valueStart..<valueEnd) { return }
-            index = lineEnd
-            if index < end && bytes[index] == 0x0D { index += 1 }
-            if index < end && bytes[index] == 0x0A { index += 1 }
+    static func forEachField(in array: [UInt8], from start: Int, _ body: (Range<Int>, Range<Int>) -> Bool) {
+        array.withUnsafeBufferPointer { bytes in
+            // Every index read below is checked against `end`, the buffer's count.
+            var index = start
+            let end = bytes.count
+            while index < end {
+                var lineEnd = index
+                while lineEnd < end && bytes[lineEnd] != 0x0D && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                if lineEnd == index { return }
+                var colon = index
+                while colon < lineEnd && bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+                var valueStart = min(colon + 1, lineEnd)
+                var valueEnd = lineEnd
+                while valueStart < valueEnd && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) { valueStart += 1 }
+                while valueEnd > valueStart && (bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09) { valueEnd -= 1 }
+                if !body(index..<colon, valueStart..<valueEnd) { return }
+                index = lineEnd
+                if index < end && bytes[index] == 0x0D { index += 1 }
+                if index < end && bytes[index] == 0x0A { index += 1 }
+            }
         }
     }
 

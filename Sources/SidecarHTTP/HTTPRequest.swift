@@ -145,19 +145,24 @@ public struct HTTPRequest: Sendable {
 
     /// Splits origin-form and absolute-form targets into path and query (nil path: "/").
     static func split(target: Range<Int>, in bytes: [UInt8]) -> (path: Range<Int>?, query: Range<Int>?) {
-        var rest = target
-        if bytes[target].first != UInt8(ascii: "/"), let colon = bytes[target].firstIndex(of: UInt8(ascii: ":")) {
-            // absolute-form (RFC 9112 §3.2.2): drop scheme and authority.
-            let authority = min(colon + 3, target.upperBound)
-            guard let slash = bytes[authority..<target.upperBound].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) else {
-                return (nil, nil)
+        bytes.withUnsafeBufferPointer { bytes in
+            // `target` lies within `bytes` (the parser's or `init`'s own ranges).
+            let end = target.upperBound
+            var rest = target
+            if target.isEmpty || bytes[target.lowerBound] != UInt8(ascii: "/"),
+               let colon = bytes[target].firstIndex(of: UInt8(ascii: ":")) {
+                // absolute-form (RFC 9112 §3.2.2): drop scheme and authority.
+                let authority = min(colon + 3, end)
+                guard let slash = bytes[authority..<end].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) else {
+                    return (nil, nil)
+                }
+                if bytes[slash] == UInt8(ascii: "?") { return (nil, (slash + 1)..<end) }
+                rest = slash..<end
             }
-            if bytes[slash] == UInt8(ascii: "?") { return (nil, (slash + 1)..<target.upperBound) }
-            rest = slash..<target.upperBound
+            if let mark = bytes[rest].firstIndex(of: UInt8(ascii: "?")) {
+                return (rest.lowerBound..<mark, (mark + 1)..<end)
+            }
+            return (rest, nil)
         }
-        if let mark = bytes[rest].firstIndex(of: UInt8(ascii: "?")) {
-            return (rest.lowerBound..<mark, (mark + 1)..<rest.upperBound)
-        }
-        return (rest, nil)
     }
 }

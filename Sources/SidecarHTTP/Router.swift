@@ -25,13 +25,11 @@ public struct Router: Sendable {
         /// request's method bytes beats hashing a String for a dictionary.
         var handlers: [MethodHandler]
 
-        func handler(for request: HTTPRequest) -> HTTPHandler? {
-            for entry in handlers where request.hasMethod(entry.bytes) { return entry.handler }
-            return nil
-        }
-
-        func handler(for method: String) -> HTTPHandler? {
-            handlers.first { $0.method == method }?.handler
+        /// The handler for the request's method (HEAD falls back to GET), as an index: an
+        /// optional closure would be rewrapped in a thunk, allocated per request.
+        func handlerIndex(for request: HTTPRequest) -> Int? {
+            if let index = handlers.firstIndex(where: { request.hasMethod($0.bytes) }) { return index }
+            return request.isHead ? handlers.firstIndex { $0.method == "GET" } : nil
         }
     }
 
@@ -108,8 +106,7 @@ public struct Router: Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest, to route: Route) -> HTTPReply {
-        let found = route.handler(for: request) ?? (request.isHead ? route.handler(for: "GET") : nil)
-        guard let handler = found else {
+        guard let index = route.handlerIndex(for: request) else {
             var allowed = Set(route.handlers.map(\.method))
             if allowed.contains("GET") { allowed.insert("HEAD") }
             let allow = allowed.sorted().joined(separator: ", ")
@@ -118,7 +115,7 @@ public struct Router: Sendable {
             response.headers.set("Allow", allow)
             return .now(response)
         }
-        return handler(request)
+        return route.handlers[index].handler(request)
     }
 
     private enum Match {
