@@ -97,8 +97,7 @@ extension HTTPParser {
         let firstSpace = UnsafePointer<UInt8>(space.assumingMemoryBound(to: UInt8.self)) - base
         guard firstSpace > 0, firstSpace + 1 < count, line[firstSpace + 1] == UInt8(ascii: "/") else { return nil }
         for i in 0..<firstSpace where !isTokenByte(line[i]) { return nil }
-        var end = firstSpace + 2
-        while end < count && isTargetByte(line[end]) { end += 1 }
+        let end = targetRunEnd(line, from: firstSpace + 2)
         let v = end + 1
         guard v + 8 == count, line[end] == 0x20, line[v] == UInt8(ascii: "H"), line[v + 1] == UInt8(ascii: "T"),
               line[v + 2] == UInt8(ascii: "T"), line[v + 3] == UInt8(ascii: "P"), line[v + 4] == UInt8(ascii: "/"),
@@ -108,6 +107,27 @@ extension HTTPParser {
         case UInt8(ascii: "0"): return (firstSpace, (firstSpace + 1)..<end, .http10)
         default: return nil
         }
+    }
+
+    /// Where the run of `isTargetByte` bytes from `start` ends: eight bytes at a time while
+    /// none of them can end it (a target is most of a request line), then byte by byte.
+    static func targetRunEnd(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let raw = UnsafeRawBufferPointer(line)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        /// Whether some byte of `v` is zero (exact for "some", per the classic bit hack).
+        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        var end = start
+        while end + 8 <= raw.count {
+            // In bounds: `end + 8 <= raw.count`; unaligned loads are allowed.
+            let x = raw.loadUnaligned(fromByteOffset: end, as: UInt64.self)
+            // A byte below 0x21 (SP, controls), with its high bit set, DEL, or one of `"#<>`.
+            let below = (x &- ones &* 0x21) & ~x & highs
+            if below != 0 || x & highs != 0 || hasZero(x ^ (ones &* 0x7F)) || hasZero(x ^ (ones &* 0x22))
+                || hasZero(x ^ (ones &* 0x23)) || hasZero(x ^ (ones &* 0x3C)) || hasZero(x ^ (ones &* 0x3E)) { break }
+            end += 8
+        }
+        while end < raw.count && isTargetByte(line[end]) { end += 1 }
+        return end
     }
 
     mutating func parseHeaderLine(trailer: Bool) -> Step {
@@ -153,11 +173,14 @@ extension HTTPParser {
     }
 
     /// What the framing needs from the complete header section, read in one pass over its lines.
+    /// Plain values only, so making and passing it costs no reference counting; the values of
+    /// `Transfer-Encoding`, rare on this server, are collected by `transferEncodings()`.
     private struct FramingFields {
         var hostCount = 0
         var host: Range<Int>?
-        var encodings: [String] = []
-        var lengths: [Range<Int>] = []
+        var encodingCount = 0
+        var lengthCount = 0
+        var length: Range<Int>?
         var expectsContinue = false
         var connection = HTTPRequest.ConnectionTokens()
     }
@@ -172,9 +195,10 @@ extension HTTPParser {
                 found.hostCount += 1
                 if found.host == nil { found.host = value }
             } else if HTTPParser.nameIs(name, "transfer-encoding") {
-                found.encodings.append(String(decoding: buffer[value], as: UTF8.self))
+                found.encodingCount += 1
             } else if HTTPParser.nameIs(name, "content-length") {
-                found.lengths.append(value)
+                found.lengthCount += 1
+                if found.length == nil { found.length = value }
             } else if HTTPParser.nameIs(name, "connection") {
                 found.connection.note(buffer[value])
             } else if HTTPParser.nameIs(name, "expect") {
@@ -186,6 +210,17 @@ extension HTTPParser {
             return true
         }
         return found
+    }
+
+    /// The values of the `Transfer-Encoding` fields, in order.
+    private func transferEncodings() -> [String] {
+        var values: [String] = []
+        let buffer = buffer
+        HTTPRequest.forEachField(in: buffer, from: head.start + head.fieldsStart) { name, value in
+            if HTTPParser.nameIs(buffer[name], "transfer-encoding") { values.append(String(decoding: buffer[value], as: UTF8.self)) }
+            return true
+        }
+        return values
     }
 
     static func nameIs(_ name: ArraySlice<UInt8>, _ lowercase: StaticString) -> Bool {
@@ -201,28 +236,26 @@ extension HTTPParser {
         if fields.hostCount == 0 && head.version == .http11 { return .fail(.missingHost) }
         if let host = fields.host, !HTTPParser.isValidHost(buffer[host], allowEmpty: true) { return .fail(.invalidHost) }
 
-        let encodings = fields.encodings
-        let lengths = fields.lengths
         let connection = fields.connection
         let expectsContinue = fields.expectsContinue
-        if !encodings.isEmpty {
+        if fields.encodingCount > 0 {
             // HTTP/1.0 has no chunked coding; a 1.0 message with it cannot be framed safely.
             if head.version == .http10 { return .fail(.invalidHeader("Transfer-Encoding in an HTTP/1.0 request")) }
-            if !lengths.isEmpty { return .fail(.contentLengthWithTransferEncoding) }
-            if let error = HTTPParser.transferCodingError(encodings) { return .fail(error) }
+            if fields.lengthCount > 0 { return .fail(.contentLengthWithTransferEncoding) }
+            if let error = HTTPParser.transferCodingError(transferEncodings()) { return .fail(error) }
             keepHead(connection)
             noteExpectContinue(expectsContinue)
             state = .chunkSize
             return .continue
         }
-        if lengths.isEmpty {
+        guard let lengthValue = fields.length else {
             keepHead(connection)
             return .complete
         }
         // One field with one value: a list, even of equal values (which RFC 9110 §8.6 would
         // let us fold), is refused, since two parsers that fold differently is how requests
         // are smuggled.
-        guard lengths.count == 1, let length = HTTPParser.parseContentLength(buffer[lengths[0]]) else {
+        guard fields.lengthCount == 1, let length = HTTPParser.parseContentLength(buffer[lengthValue]) else {
             return .fail(.invalidContentLength)
         }
         if length > limits.maxBodyBytes { return .fail(.bodyTooLarge) }
@@ -239,12 +272,8 @@ extension HTTPParser {
     private mutating func keepHead(_ connection: HTTPRequest.ConnectionTokens) {
         let start = head.start, count = readIndex - 2 - head.start
         head.bytes = buffer.withUnsafeBufferPointer { source in
-            [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
-                // `start..<start + count` lies in the buffer (it ends before the empty line
-                // just read), and `target` has room for `count` bytes.
-                target.baseAddress!.initialize(from: source.baseAddress! + start, count: count)
-                initialized = count
-            }
+            // `start..<start + count` lies in the buffer: it ends before the empty line just read.
+            Array(UnsafeBufferPointer(rebasing: source[start..<(start + count)]))
         }
         head.connection = connection
     }
