@@ -34,7 +34,8 @@ public struct HTTPRequest: Sendable {
     /// Percent-decoded values of the route's `:name` segments, set by the router.
     public var pathParameters: [String: String] = [:]
 
-    /// A request made from its parts (tests, tools). Field values must not contain CR or LF.
+    /// A request made from its parts (tests, tools). Field values must not contain CR or LF,
+    /// and are read back without surrounding spaces and tabs, as the parser's are.
     public init(
         method: String, target: String, version: HTTPVersion = .http11,
         headers: HTTPHeaders = [:], body: [UInt8] = []
@@ -110,9 +111,11 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the method is `method`, compared on the bytes.
     func hasMethod(_ method: [UInt8]) -> Bool {
-        method.count == methodEnd && head.withUnsafeBufferPointer { h in
+        guard method.count == methodEnd else { return false }
+        guard methodEnd > 0 else { return true }
+        return head.withUnsafeBufferPointer { h in
             method.withUnsafeBufferPointer { m in
-                // Both hold at least `methodEnd` bytes (checked above and in `init`).
+                // Both hold `methodEnd` > 0 bytes (checked above; the head starts with the method).
                 memcmp(h.baseAddress!, m.baseAddress!, methodEnd) == 0
             }
         }
