@@ -11,7 +11,7 @@ extension Application {
         let prepared = AnswerCache()
         let check: @Sendable (HTTPRequest, String?) -> HTTPReply = { request, pathCustomerId in
             let now = service.now()
-            if let hit = prepared.answer(request.target, service: service, now: now) {
+            if let hit = prepared.answer(request.targetBytes, service: service, now: now) {
                 metrics.recordDecision(hit.source)
                 return .now(hit.response)
             }
@@ -27,7 +27,7 @@ extension Application {
                 metrics.recordDecision(answer.provenance.source)
                 let response = checkResponse(answer)
                 if answer.fromState, case .cached(let cached, let freshness) = lookup {
-                    prepared.store(request.target, cached: cached, freshness: freshness, answer: answer, response: response, now: now)
+                    prepared.store(request.targetBytes, cached: cached, freshness: freshness, answer: answer, response: response, now: now)
                 }
                 return .now(response)
             }

@@ -9,17 +9,19 @@ extension Application {
         let unauthorized = AppError.unauthorized.response
         return { request in
             let started = DispatchTime.now().uptimeNanoseconds
-            let (reply, route): (HTTPReply, String?)
-            if let token, !token.allows(request) {
+            let result = if let token, !token.allows(request) {
                 // Unauthorized requests are counted under their route without running it.
-                (reply, route) = (.now(unauthorized), router.pattern(for: request))
+                (reply: HTTPReply.now(unauthorized), route: router.route(for: request))
             } else {
-                (reply, route) = router.handleReportingRoute(request)
+                router.handleReportingRoute(request)
             }
-            switch reply {
+            let route = result.route
+            // Only the status is read from an immediate response: binding the whole response
+            // and returning the reply rebuilt from it copied it twice.
+            switch result.reply {
             case .now(let response):
                 finish(request, route: route, status: response.status.code, started: started, metrics: metrics, accessLog: accessLog)
-                return reply
+                return result.reply
             case .later(let work):
                 return .later { respond in
                     work { response in
@@ -31,7 +33,7 @@ extension Application {
         }
     }
 
-    private static func finish(_ request: HTTPRequest, route: String?, status: Int, started: UInt64, metrics: RequestMetrics, accessLog: Logger?) {
+    private static func finish(_ request: HTTPRequest, route: Int?, status: Int, started: UInt64, metrics: RequestMetrics, accessLog: Logger?) {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- started
         metrics.record(route: route, status: status, nanoseconds: elapsed)
         // The path only: query strings are the caller's data, and one line stays short.

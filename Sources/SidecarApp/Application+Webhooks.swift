@@ -18,7 +18,7 @@ struct WebhookRoute: Sendable {
     static let accepted = HTTPResponse.json(HTTPStatus(code: 202, reason: "Accepted"), Array(#"{"accepted":true}"#.utf8))
 
     func handle(_ request: HTTPRequest) -> HTTPReply {
-        guard let given = request.headers[Self.secretHeader], secret.matches(given) else {
+        guard let given = request.header(Self.secretHeader), secret.matches(given) else {
             return .now(AppError.webhookUnauthorized.response)
         }
         let event: WebhookEvent

@@ -1,7 +1,7 @@
 import Atomics
 
-/// Request counts and durations per route and status, lock-free: the per-request path is one
-/// dictionary read, one relaxed atomic add for the count and three for the latency histogram.
+/// Request counts and durations per route and status, lock-free: the per-request path is an
+/// array index, one relaxed atomic add for the count and three for the latency histogram.
 /// Only (route, status) pairs that happened are exposed, so `/metrics` carries no zero series
 /// for pairs no request produced (a 413 on `/livez`).
 final class RequestMetrics: Sendable {
@@ -12,7 +12,6 @@ final class RequestMetrics: Sendable {
     /// Every status the server can answer falls in here; one counter slot each per route.
     private static let statuses = 100...599
 
-    private let routeIndex: [String: Int]
     private let routeLabels: [String]
     private let counts: AtomicCounters
     private let durations: [LatencyHistogram]
@@ -20,13 +19,16 @@ final class RequestMetrics: Sendable {
     init(routes: [String]) {
         let labels = routes + [Self.unmatched]
         routeLabels = labels
-        routeIndex = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         counts = AtomicCounters(count: labels.count * Self.statuses.count)
         durations = labels.map { _ in LatencyHistogram() }
     }
 
-    func record(route: String?, status: Int, nanoseconds: UInt64) {
-        guard let index = routeIndex[route ?? Self.unmatched] ?? routeIndex[Self.unmatched] else { return }
+    /// `route` indexes the `routes` this was made with (the router's `patterns`, whose
+    /// `handleReportingRoute` reports it), so no pattern is hashed per request; nil or out of
+    /// range counts as unmatched.
+    func record(route: Int?, status: Int, nanoseconds: UInt64) {
+        let unmatched = routeLabels.count - 1
+        let index = route.map { $0 >= 0 && $0 < unmatched ? $0 : unmatched } ?? unmatched
         if Self.statuses.contains(status) {
             counts.increment(index * Self.statuses.count + status - Self.statuses.lowerBound)
         }

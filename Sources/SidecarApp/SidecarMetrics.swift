@@ -17,7 +17,8 @@ final class SidecarMetrics: Sendable {
     /// For swift-metrics handles. Families made through it have no `# HELP` line: prefer
     /// `registry.makeCounter(name:labels:help:)`.
     let factory: PrometheusMetricsFactory
-    private let decisions: [Provenance.Source: Prometheus.Counter]
+    /// At `slot(source)`: counted on every answer, so an array read, not a hash.
+    private let decisions: [Prometheus.Counter?]
     private let upstreamRequests: [UpstreamOutcome: Prometheus.Counter]
     private let upstreamDuration: DurationHistogram
     /// Set once the routes are known (after the router is built); read at scrape time only.
@@ -45,9 +46,12 @@ final class SidecarMetrics: Sendable {
 
     init() {
         factory = PrometheusMetricsFactory(registry: registry)
-        decisions = registry.counters(
+        let decisionsBySource: [Provenance.Source: Prometheus.Counter] = registry.counters(
             "decisions", label: "source",
             help: "Entitlement answers, by where their data came from (cache, stale, upstream, fallback).")
+        var decisions = [Prometheus.Counter?](repeating: nil, count: Provenance.Source.allCases.count)
+        for (source, counter) in decisionsBySource { decisions[Self.slot(source)] = counter }
+        self.decisions = decisions
         upstreamRequests = registry.counters("upstream_requests", label: "outcome", help: "Calls to the Stigg API, by outcome.")
         upstreamDuration = registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
@@ -60,7 +64,17 @@ final class SidecarMetrics: Sendable {
     }
 
     func recordDecision(_ source: Provenance.Source) {
-        decisions[source]?.increment()
+        decisions[Self.slot(source)]?.increment()
+    }
+
+    /// A switch, not `allCases.firstIndex`, which would build the array of cases per call.
+    private static func slot(_ source: Provenance.Source) -> Int {
+        switch source {
+        case .cache: 0
+        case .stale: 1
+        case .upstream: 2
+        case .fallback: 3
+        }
     }
 
     func recordUpstream(_ outcome: UpstreamOutcome, _ duration: Duration) {

@@ -18,8 +18,8 @@ struct TokenCheck: Sendable {
 
     func allows(_ request: HTTPRequest) -> Bool {
         if Self.isExempt(request.path) { return true }
-        if let key = request.headers["X-API-KEY"], matches(key.utf8) { return true }
-        guard let authorization = request.headers["Authorization"] else { return false }
+        if let key = request.header("X-API-KEY"), matches(key.utf8) { return true }
+        guard let authorization = request.header("Authorization") else { return false }
         let scheme = authorization.utf8.prefix(7)
         guard scheme.count == 7, String(decoding: scheme, as: UTF8.self).lowercased() == "bearer " else { return false }
         return matches(authorization.utf8.dropFirst(7).drop { $0 == 0x20 })

@@ -88,7 +88,7 @@ final class HTTPConnection: @unchecked Sendable {
             case .error(let error):
                 machine.framingFailed(now: loop.coarseNow)
                 if let observe = loop.settings.onFramingError {
-                    observe(parser.head.target.isEmpty ? nil : HTTPRequest.split(target: parser.head.target).0, error)
+                    observe(parser.currentPath, error)
                 }
                 let response = loop.settings.errorRenderer(error.status, error.code, error.message)
                 enqueue(response, keepAlive: false, version: .http11, isHead: false)
@@ -101,7 +101,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func dispatch(_ request: HTTPRequest) {
         let keepAlive = request.wantsKeepAlive
-        let isHead = request.method == "HEAD"
+        let isHead = request.isHead
         switch handler(request) {
         case .now(let response):
             respond(response, keepAlive: keepAlive, version: request.version, isHead: isHead)

@@ -98,6 +98,7 @@ extension HTTPParser {
     /// reg-name (which covers IPv4 addresses), then an optional port of digits.
     /// Scans the bytes in place: it runs on every request, and must not allocate.
     static func isValidHost<Bytes: Collection>(_ bytes: Bytes, allowEmpty: Bool) -> Bool where Bytes.Element == UInt8 {
+        if let common = bytes.withContiguousStorageIfAvailable(isCommonHost), common { return true }
         var index = bytes.startIndex
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")),
@@ -123,6 +124,23 @@ extension HTTPParser {
         guard index != bytes.endIndex else { return true }
         guard bytes[index] == UInt8(ascii: ":") else { return false }
         return bytes[bytes.index(after: index)...].allSatisfy(isDigit)
+    }
+
+    /// The host almost every client sends: a non-empty name of letters, digits, `.`, `-`, `_`
+    /// and `~` (a subset of reg-name's unreserved), then an optional `:` and digits. True only
+    /// for hosts `isValidHost` accepts; false sends the rest through its full grammar.
+    private static func isCommonHost(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard isDigit(byte) || isAlpha(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~") else { break }
+            index += 1
+        }
+        guard index > 0 else { return false }
+        if index == bytes.count { return true }
+        guard bytes[index] == UInt8(ascii: ":") else { return false }
+        return bytes[(index + 1)...].allSatisfy(isDigit)
     }
 
     /// IPv6address or IPvFuture (RFC 3986 §3.2.2), without the brackets.

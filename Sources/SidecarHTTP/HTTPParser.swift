@@ -43,11 +43,19 @@ public struct HTTPParser: Sendable {
     /// sends the interim response and clears it.
     public var pendingContinue = false
 
+    /// The request head being read. Its bytes stay in `buffer` where they arrived (nothing is
+    /// compacted away before the head is complete), so only offsets are kept until then.
     struct PartialHead: Sendable {
-        var method = ""
-        var target = ""
+        /// Where the request line starts in `buffer`; the offsets below count from it.
+        var start = 0
+        var methodEnd = 0
+        /// Set once the request line is valid.
+        var target: Range<Int>?
+        var fieldsStart = 0
         var version = HTTPVersion.http11
-        var headers = HTTPHeaders()
+        /// The request line and field lines, copied out of `buffer` once the head is complete.
+        var bytes: [UInt8] = []
+        var connection = HTTPRequest.ConnectionTokens()
     }
 
     public init(limits: HTTPLimits = HTTPLimits()) {
@@ -126,9 +134,10 @@ public struct HTTPParser: Sendable {
     }
 
     mutating func finishRequest() -> HTTPRequest {
+        // A request line is valid before any request completes.
         let request = HTTPRequest(
-            method: head.method, target: head.target, version: head.version,
-            headers: head.headers, body: body)
+            head: head.bytes, methodEnd: head.methodEnd, target: head.target ?? 0..<0, fieldsStart: head.fieldsStart,
+            version: head.version, body: body, connection: head.connection)
         head = PartialHead()
         body = []
         headerBytes = 0
@@ -136,6 +145,15 @@ public struct HTTPParser: Sendable {
         state = .requestLine
         compact()
         return request
+    }
+
+    /// The path of the request being read, once its request line was valid (for reporting a
+    /// framing error against it).
+    public var currentPath: Substring? {
+        guard let target = head.target else { return nil }
+        let bytes = head.bytes.isEmpty ? Array(buffer[head.start..<(head.start + head.fieldsStart)]) : head.bytes
+        guard let path = HTTPRequest.split(target: target, in: bytes).path else { return "/" }
+        return Substring(String(decoding: bytes[path], as: UTF8.self))
     }
 
     /// Drops consumed bytes; cheap when the buffer is drained, which is the common case.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Routes by method and path. Patterns use `:name` segments, percent-decoded into
 /// `HTTPRequest.pathParameters`. The path is matched after percent-decoding, segment by segment
 /// (`/live%7A` is `/livez`; `%2F` is data inside a segment, never a separator). An unknown path
@@ -15,7 +21,24 @@ public struct Router: Sendable {
         let isStatic: Bool
         /// The pattern's UTF-8, compared with a raw path after a length check.
         let bytes: [UInt8]
-        var handlers: [String: HTTPHandler]
+        /// By method, in the order added; a route has a handful, so a scan comparing the
+        /// request's method bytes beats hashing a String for a dictionary.
+        var handlers: [MethodHandler]
+
+        /// The handler for the request's method (HEAD falls back to GET), as an index: an
+        /// optional closure would be rewrapped in a thunk, allocated per request.
+        func handlerIndex(for request: HTTPRequest) -> Int? {
+            if let index = handlers.firstIndex(where: { request.hasMethod($0.bytes) }) { return index }
+            return request.isHead ? handlers.firstIndex { $0.method == "GET" } : nil
+        }
+    }
+
+    /// A struct, not a tuple: a closure in a tuple stored in an Array is kept at the generic
+    /// abstraction, and taking it out allocated a reabstraction thunk on every request.
+    struct MethodHandler: Sendable {
+        let method: String
+        let bytes: [UInt8]
+        var handler: HTTPHandler
     }
 
     private var routes: [Route] = []
@@ -28,14 +51,18 @@ public struct Router: Sendable {
 
     public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
         if let index = routes.firstIndex(where: { $0.pattern == pattern }) {
-            routes[index].handlers[method] = handler
+            if let existing = routes[index].handlers.firstIndex(where: { $0.method == method }) {
+                routes[index].handlers[existing].handler = handler
+            } else {
+                routes[index].handlers.append(MethodHandler(method: method, bytes: Array(method.utf8), handler: handler))
+            }
             return
         }
         let segments: [Segment] = pattern.split(separator: "/").map {
             $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(String($0))
         }
         let isStatic = !segments.contains { if case .parameter = $0 { true } else { false } }
-        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [method: handler]))
+        routes.append(Route(pattern: pattern, segments: segments, isStatic: isStatic, bytes: Array(pattern.utf8), handlers: [MethodHandler(method: method, bytes: Array(method.utf8), handler: handler)]))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
@@ -48,33 +75,39 @@ public struct Router: Sendable {
         handleReportingRoute(request).reply
     }
 
-    /// Handles `request` and says which pattern matched (nil: none did), so a caller can
-    /// label what it measures without matching the path a second time.
-    public func handleReportingRoute(_ request: HTTPRequest) -> (reply: HTTPReply, route: String?) {
-        var request = request
-        let route: Route
-        switch match(&request) {
+    /// Handles `request` and says which route matched, as an index into `patterns` (nil: none
+    /// did), so a caller can label what it measures without matching the path a second time
+    /// or hashing the pattern.
+    public func handleReportingRoute(_ request: HTTPRequest) -> (reply: HTTPReply, route: Int?) {
+        switch match(request) {
         case .none:
             return (.now(errorRenderer(.notFound, "not_found", "no route for \(request.path)")), nil)
         case .badParameter(let name):
             return (.now(errorRenderer(.badRequest, "invalid_parameter", "\(name) is not valid percent-encoded UTF-8")), nil)
-        case .route(let matched):
-            route = matched
+        case .route(let index, nil):
+            return (dispatch(request, to: routes[index]), index)
+        case .route(let index, let parameters?):
+            var request = request
+            request.pathParameters = parameters
+            return (dispatch(request, to: routes[index]), index)
         }
-        return (dispatch(request, to: route), route.pattern)
+    }
+
+    /// The route `request`'s path matches, as an index into `patterns`, without running its
+    /// handler (nil: none does).
+    public func route(for request: HTTPRequest) -> Int? {
+        if case .route(let index, _) = match(request) { return index }
+        return nil
     }
 
     /// The pattern `request`'s path matches, without running its handler (nil: none does).
     public func pattern(for request: HTTPRequest) -> String? {
-        var request = request
-        if case .route(let route) = match(&request) { return route.pattern }
-        return nil
+        route(for: request).map { routes[$0].pattern }
     }
 
     private func dispatch(_ request: HTTPRequest, to route: Route) -> HTTPReply {
-        let method = request.method == "HEAD" && route.handlers["HEAD"] == nil ? "GET" : request.method
-        guard let handler = route.handlers[method] else {
-            var allowed = Set(route.handlers.keys)
+        guard let index = route.handlerIndex(for: request) else {
+            var allowed = Set(route.handlers.map(\.method))
             if allowed.contains("GET") { allowed.insert("HEAD") }
             let allow = allowed.sorted().joined(separator: ", ")
             var response = errorRenderer(
@@ -82,35 +115,42 @@ public struct Router: Sendable {
             response.headers.set("Allow", allow)
             return .now(response)
         }
-        return handler(request)
+        return route.handlers[index].handler(request)
     }
 
     private enum Match {
         case none
         case badParameter(String)
-        case route(Route)
+        /// The route's index, and the parameters of a pattern with `:name` segments (nil for a
+        /// static one).
+        case route(Int, [String: String]?)
     }
 
-    /// Static routes compare the raw path without splitting it when it has no `%`: the hot
-    /// path stays free of allocation.
-    private func match(_ request: inout HTTPRequest) -> Match {
-        let path = request.path
-        let escaped = path.utf8.contains(UInt8(ascii: "%"))
-        // Byte comparison: String == Substring compares by Character, which is slow.
-        if !escaped {
-            // Lengths first: most patterns differ in length from the path, and the bytes of
-            // the rest are compared without going through String.
-            let length = path.utf8.count
-            for route in routes where route.isStatic && route.bytes.count == length && route.bytes.elementsEqual(path.utf8) {
-                return .route(route)
-            }
-        } else if let decoded = Router.decodedStaticPath(path) {
-            for route in routes where route.isStatic && route.pattern == decoded {
-                return .route(route)
+    /// Static routes compare the raw path's bytes without splitting it when it has no `%`:
+    /// the hot path stays free of allocation and of Strings.
+    private func match(_ request: HTTPRequest) -> Match {
+        let hit: Int?? = request.pathBytes.withUnsafeBufferPointer { path in
+            guard let base = path.baseAddress, memchr(base, Int32(UInt8(ascii: "%")), path.count) == nil else { return nil }
+            // Lengths first: most patterns differ in length from the path.
+            return routes.firstIndex { route in
+                route.isStatic && route.bytes.count == path.count && route.bytes.withUnsafeBufferPointer {
+                    // Both hold `path.count` bytes (checked just above), at least one (`base` is not nil).
+                    memcmp($0.baseAddress!, base, path.count) == 0
+                }
             }
         }
+        switch hit {
+        case .some(.some(let index)): return .route(index, nil)
+        case .some(.none): break
+        case .none:
+            if let decoded = Router.decodedStaticPath(request.path),
+               let index = routes.firstIndex(where: { $0.isStatic && $0.pattern == decoded }) {
+                return .route(index, nil)
+            }
+        }
+        let path = request.path
         let parts = path.split(separator: "/")
-        candidates: for route in routes where !route.isStatic && route.segments.count == parts.count {
+        candidates: for (index, route) in routes.enumerated() where !route.isStatic && route.segments.count == parts.count {
             var parameters: [String: String] = [:]
             for (segment, part) in zip(route.segments, parts) {
                 switch segment {
@@ -123,8 +163,7 @@ public struct Router: Sendable {
                     parameters[name] = value
                 }
             }
-            request.pathParameters = parameters
-            return .route(route)
+            return .route(index, parameters)
         }
         return .none
     }
