@@ -1,5 +1,3 @@
-import Synchronization
-
 /// `type: "FEATURE"`.
 ///
 /// Laid out for memory (DESIGN.md §9: 100,000 hot customers in 96 MiB): what a decision or a
@@ -124,18 +122,12 @@ final class FeatureTerms: Sendable, Hashable {
         hasher.combine(values)
     }
 
-    /// Terms decoded before with equal values, or these. Bounded like `StringInterning`: past
-    /// `limit` distinct terms the table starts over, which only stops sharing for a while (a
-    /// fleet of customers with per-customer limits or anchors shares little either way). The
-    /// table keeps what it holds alive: at most `limit` terms of ~200 bytes beyond the states'.
+    /// Terms decoded before with equal values, or these. A fleet of customers with per-customer
+    /// limits or anchors shares little, so the table is small: at most 16,384 terms of ~200
+    /// bytes kept alive beyond the states'.
     static func shared(_ values: Values) -> FeatureTerms {
-        let terms = FeatureTerms(values)
-        return table.withLock { table in
-            if table.count >= limit, !table.contains(terms) { table.removeAll(keepingCapacity: true) }
-            return table.insert(terms).memberAfterInsert
-        }
+        interner.shared(FeatureTerms(values))
     }
 
-    private static let table = Mutex<Set<FeatureTerms>>([])
-    static let limit = 1 << 14
+    private static let interner = Interner<FeatureTerms>(limit: 1 << 14)
 }

@@ -6,14 +6,29 @@ import Synchronization
 /// Strings of up to 15 UTF-8 bytes are stored inline and need no sharing. The table is bounded:
 /// past `limit` distinct strings it starts over, which only stops sharing for a while.
 enum StringInterning {
-    private static let table = Mutex<Set<String>>([])
-    static let limit = 1 << 16
+    private static let interner = Interner<String>(limit: 1 << 16)
 
     static func shared(_ string: String) -> String {
         guard string.utf8.count > 15 else { return string }
-        return table.withLock { table in
-            if table.count >= limit, !table.contains(string) { table.removeAll(keepingCapacity: true) }
-            return table.insert(string).memberAfterInsert
+        return interner.shared(string)
+    }
+}
+
+/// A bounded table of shared values: `shared` answers the copy stored first for an equal
+/// value. Past `limit` distinct values the table starts over, which only stops sharing for a
+/// while; what the table holds stays alive, so `limit` bounds that cost too.
+final class Interner<Element: Hashable & Sendable>: Sendable {
+    private let table = Mutex<Set<Element>>([])
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func shared(_ value: Element) -> Element {
+        table.withLock { table in
+            if table.count >= limit, !table.contains(value) { table.removeAll(keepingCapacity: true) }
+            return table.insert(value).memberAfterInsert
         }
     }
 }
