@@ -33,6 +33,8 @@ final class EventLoop: @unchecked Sendable {
     private let readyEvents: UnsafeMutablePointer<UInt32>
     private static let batch: Int32 = 256
     private var pollerSource: DispatchSourceRead?
+    /// Whether `start` registered `poller` with Dispatch (whose cancel handler then closes it).
+    private var started = false
     private var sweepTimer: DispatchSourceTimer?
 
     init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag, counters: ServerCounters) throws(SocketError) {
@@ -54,12 +56,18 @@ final class EventLoop: @unchecked Sendable {
         readBuffer.deallocate()
         readyFDs.deallocate()
         readyEvents.deallocate()
-        _ = Glibc.close(poller)
+        // The fd may close only once Dispatch has let go of it: a source still registered when
+        // its fd number is reused (tests open sockets by the thousand) crashed Dispatch's manager
+        // thread. A started loop closes it in the source's cancel handler.
+        if let pollerSource { pollerSource.cancel() } else if !started { _ = Glibc.close(poller) }
     }
 
     func start() {
+        started = true
         let source = DispatchSource.makeReadSource(fileDescriptor: poller, queue: queue)
         source.setEventHandler { [weak self] in self?.drainReady() }
+        let poller = self.poller
+        source.setCancelHandler { _ = Glibc.close(poller) }
         source.resume()
         pollerSource = source
 
