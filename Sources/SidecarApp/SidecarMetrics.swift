@@ -29,6 +29,7 @@ final class SidecarMetrics: Sendable {
         var cacheStates: Int
         var oldestSyncedAt: Date?
         var lastSyncAt: Date?
+        var now: Date
         var consecutiveFailures: Int
         var readiness: Readiness.Status
         var outbox: OutboxCounts
@@ -38,6 +39,7 @@ final class SidecarMetrics: Sendable {
             cacheStates = cache.states
             oldestSyncedAt = cache.oldestSyncedAt
             lastSyncAt = upstream.lastSuccessAt
+            now = service.now()
             consecutiveFailures = upstream.consecutiveFailures
             readiness = service.readiness.status
             outbox = usage.counts()
@@ -92,6 +94,12 @@ final class SidecarMetrics: Sendable {
         // No sample until something happened: "never" is an absent series, not a sentinel value.
         out.family("sidecar_last_sync_timestamp_seconds", .gauge, help: "Unix time of the last successful call to the Stigg API.")
         if let last = snapshot.lastSyncAt { out.sample("sidecar_last_sync_timestamp_seconds", last.timeIntervalSince1970) }
+        // The name DESIGN.md §11 gives; the timestamp above is what alerts should use (it needs
+        // no clock agreement), this one reads directly on a dashboard or in a probe.
+        out.family("sidecar_seconds_since_last_sync", .gauge, help: "Seconds since the last successful call to the Stigg API.")
+        if let last = snapshot.lastSyncAt {
+            out.sample("sidecar_seconds_since_last_sync", max(0, snapshot.now.timeIntervalSince(last)))
+        }
         out.family("sidecar_cache_oldest_sync_timestamp_seconds", .gauge, help: "Unix time of the oldest cached state's last sync (offline: when the snapshot was loaded).")
         if let oldest = snapshot.oldestSyncedAt { out.sample("sidecar_cache_oldest_sync_timestamp_seconds", oldest.timeIntervalSince1970) }
         out.family("sidecar_upstream_consecutive_failures", .gauge, help: "Failed calls to the Stigg API since the last success; the circuit opens at 5.")

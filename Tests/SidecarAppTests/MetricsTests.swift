@@ -60,6 +60,8 @@ struct MetricsTests {
         #expect(value("sidecar_cache_states") == 1)
         let lastSync = try #require(value("sidecar_last_sync_timestamp_seconds"))
         #expect(abs(lastSync - Date().timeIntervalSince1970) < 60)
+        let sinceSync = try #require(value("sidecar_seconds_since_last_sync"))
+        #expect(sinceSync >= 0 && sinceSync < 60)
         #expect(value("sidecar_readiness_status", ["status": "ready"]) == 1)
         #expect(value("sidecar_build_info") == 1)
         #expect((value("process_resident_memory_bytes") ?? 0) > 1_000_000)

@@ -50,10 +50,9 @@ struct PromtoolTests {
         #expect(families.allSatisfy(helps.contains))
         for name in ["sidecar_build_info", "process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds",
                      "process_max_fds", "process_start_time_seconds", "process_virtual_memory_bytes",
-                     "sidecar_last_sync_timestamp_seconds", "sidecar_http_requests_total"] {
+                     "sidecar_last_sync_timestamp_seconds", "sidecar_seconds_since_last_sync", "sidecar_http_requests_total"] {
             #expect(families.contains(Substring(name)), "\(name)")
         }
-        #expect(!text.contains("sidecar_seconds_since_last_sync"))
         let requestLines = text.split(separator: "\n").filter { $0.hasPrefix("sidecar_http_requests_total{") }
         #expect(requestLines.allSatisfy { !$0.hasSuffix(" 0") }, "\(requestLines)")
         #expect(requestLines.contains { $0.contains(#"route="/livez",status="405""#) })
