@@ -18,10 +18,13 @@ final class EventLoop: @unchecked Sendable {
     let timeouts: ConnectionStateMachine.Timeouts
     /// The uptime clock as the last sweep read it. Connections time their states by it, so no
     /// request pays for a clock read; deadlines are kept within one sweep interval.
-    private(set) var coarseNow: UInt64
+    // @exclusivity(unchecked) on these three: read or changed on every request, only on
+    // `queue`, and never inside another access to the same field (the sweep iterates a copy
+    // of `connections`), so the runtime check per access is skipped.
+    @exclusivity(unchecked) private(set) var coarseNow: UInt64
     let poller: Int32
-    var connections: [Int32: HTTPConnection] = [:]
-    var dateCache = HTTPDateCache()
+    @exclusivity(unchecked) var connections: [Int32: HTTPConnection] = [:]
+    @exclusivity(unchecked) var dateCache = HTTPDateCache()
     /// Shared by every loop of a server and set before any loop is told to drain, so a
     /// response produced anywhere after shutdown began says `Connection: close`.
     let shutdown: ShutdownFlag
