@@ -121,7 +121,8 @@ extension EntitlementStore {
         try db.iterate(
             """
             SELECT feature_id, value, is_set FROM outbox
-            WHERE customer_id = ? AND resource_id = ? AND status = 'pending' AND kind = 'usage' AND attempted = 0
+            WHERE customer_id = ? AND resource_id = ? AND status = 'pending' AND kind = 'usage'
+              AND seq > coalesce((SELECT through_seq FROM outbox_attempted WHERE kind = 'usage'), 0)
             ORDER BY seq
             """,
             [.text(key.customerId), .text(key.resourceId ?? "")]
@@ -133,15 +134,19 @@ extension EntitlementStore {
     }
 
     /// Marks `records` as sent at least once, before they go upstream: from then on a fetched
-    /// state may already include them.
+    /// state may already include them. `records` must be what `pendingRecords` returned (the
+    /// lowest-seq pending ones) or part of it: the mark is the highest seq sent so far, and
+    /// covers every pending usage record at or below it.
     public func markAttempted(_ records: [OutboxRecord]) throws(StoreError) {
         do {
             try connection.sync { db in
-                let usage = records.filter { $0.kind == .usage }
-                guard !usage.isEmpty else { return }
+                guard let highest = records.lazy.filter({ $0.kind == .usage }).map(\.seq).max() else { return }
                 try db.execute(
-                    "UPDATE outbox SET attempted = 1 WHERE seq IN (SELECT value FROM json_each(?)) AND attempted = 0",
-                    [.text(Self.seqList(usage))])
+                    """
+                    INSERT INTO outbox_attempted (kind, through_seq) VALUES ('usage', ?)
+                    ON CONFLICT (kind) DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)
+                    """,
+                    [.integer(highest)])
             }
         } catch {
             throw StoreError(error)

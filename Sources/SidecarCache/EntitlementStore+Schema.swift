@@ -137,5 +137,18 @@ extension EntitlementStore {
                 loaded_at REAL NOT NULL
             );
             """),
+        // A send attempt is a watermark, not a flag on each row: the forwarder takes pending
+        // usage in seq order, so every pending usage record at or below the highest seq it
+        // ever sent has been attempted. Marking a batch of 100 then writes one row instead of
+        // rewriting 100 records (with their bodies). The `attempted` column of migration 4 is
+        // no longer read or written.
+        Migration(version: 8, name: "usage send attempts as a watermark", sql: """
+            CREATE TABLE outbox_attempted (
+                kind        TEXT PRIMARY KEY,
+                through_seq INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            INSERT INTO outbox_attempted (kind, through_seq)
+                SELECT 'usage', max(seq) FROM outbox WHERE kind = 'usage' AND attempted = 1 HAVING max(seq) IS NOT NULL;
+            """),
     ])
 }

@@ -139,6 +139,66 @@ struct OutboxTests {
         #expect(try store.pendingRecords(.usage, limit: 10).map(\.idempotencyKey) == ["good"])
     }
 
+    @Test("a dead-lettered key is recognised after a reopen, and a fresh key is not taken for one")
+    func deadLetterAfterReopen() throws {
+        let path: String
+        let refused: OutboxRecord
+        do {
+            let (store, opened) = try makeStore()
+            path = opened
+            _ = try store.acceptUsage([record(1, key: "bad")], mode: .forward, now: Self.now, limit: 10)
+            refused = try store.pendingRecords(.usage, limit: 1)[0]
+            try store.deadLetter(refused, reason: "upstream answered 400", now: Self.now)
+        }
+        // The intake looks keys up among dead letters only while the kept count says there
+        // are some: after a reopen that count is read from SQLite again.
+        let (store, _) = try makeStore(path: path)
+        #expect(store.outboxCounts() == OutboxCounts(deadLetters: 1))
+        let again = try store.acceptUsage([record(1, key: "bad"), record(1, key: "new")], mode: .forward, now: Self.now, limit: 10)
+        #expect(again[0].repeated && again[0].recordId == refused.recordId)
+        #expect(!again[1].repeated)
+        #expect(try store.pendingRecords(.usage, limit: 10).map(\.idempotencyKey) == ["new"])
+    }
+
+    @Test("a version-7 database's send attempts become the watermark: a fetched state gets only never-sent usage added")
+    func attemptsMigrateToWatermark() throws {
+        let directory = try makeTempDirectory("outbox-migration")
+        let path = directory.appendingPathComponent("cache.sqlite").path
+        do {
+            // The schema as the previous release left it: records 1 and 2 sent once, 3 never.
+            let connection = try SQLiteConnection(path: path)
+            try Migrator(EntitlementStore.migrator.migrations.filter { $0.version <= 7 }).migrate(connection)
+            try connection.sync { db in
+                for (seq, attempted) in [(1, 1), (2, 1), (3, 0)] {
+                    try db.execute(
+                        """
+                        INSERT INTO outbox (seq, kind, record_id, idempotency_key, customer_id, feature_id, value, body,
+                                            created_at, accepted_at, status, attempted)
+                        VALUES (?, 'usage', ?, ?, 'c1', 'feature-api-calls', 1, x'7b7d', '2026-11-02T10:00:00Z', 0, 'pending', ?)
+                        """,
+                        [.integer(Int64(seq)), .text("r\(seq)"), .text("k\(seq)"), .integer(Int64(attempted))])
+                }
+            }
+        }
+        let (store, _) = try makeStore(path: path)
+        func watermark() throws -> Int? {
+            try store.connection.sync { db in
+                try db.queryOne("SELECT through_seq FROM outbox_attempted WHERE kind = 'usage'") { $0.int(0) }
+            }
+        }
+        #expect(try watermark() == 2)
+        try seed(store, current: 10)  // a fetched state: upstream may hold 1 and 2 already, not 3
+        #expect(usage(of: store) == 11)
+        // Marking a batch moves the mark to its highest seq, never back.
+        let batch = try store.pendingRecords(.usage, limit: 10)
+        #expect(batch.map(\.seq) == [1, 2, 3])
+        try store.markAttempted(batch)
+        try store.markAttempted(Array(batch.prefix(1)))
+        #expect(try watermark() == 3)
+        try seed(store, current: 10)
+        #expect(usage(of: store) == 10)
+    }
+
     @Test("queued records, their local effect and the counts survive a reopen")
     func survivesReopen() throws {
         let path: String
