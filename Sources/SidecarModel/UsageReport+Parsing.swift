@@ -21,7 +21,7 @@ extension UsageInput {
         var inputs: [UsageInput] = []
         inputs.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            let record = try BatchReader.Record(item, path: "usages[\(index)]")
+            let record = try BatchReader.Record(item, list: "usages", index: index)
             let behavior: UpdateBehavior
             switch try record.optionalString("updateBehavior", maxLength: 16) {
             case nil, "DELTA": behavior = .delta
@@ -47,7 +47,7 @@ extension EventInput {
         var events: [EventInput] = []
         events.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            let record = try BatchReader.Record(item, path: "events[\(index)]")
+            let record = try BatchReader.Record(item, list: "events", index: index)
             events.append(EventInput(
                 customerId: try record.id("customerId"), eventName: try record.id("eventName"),
                 idempotencyKey: try record.id("idempotencyKey"),
@@ -84,14 +84,18 @@ enum BatchReader {
 
     struct Record {
         let fields: [String: JSONValue]
-        let path: String
+        let list: StaticString
+        let index: Int
+        /// `usages[3]`: built only for an error message, not for every record.
+        var path: String { "\(list)[\(index)]" }
 
-        init(_ value: JSONValue, path: String) throws(UsageValidationError) {
+        init(_ value: JSONValue, list: StaticString, index: Int) throws(UsageValidationError) {
+            self.list = list
+            self.index = index
             guard case .object(let fields) = value else {
-                throw UsageValidationError("\(path) must be an object, found \(value.typeName)")
+                throw UsageValidationError("\(list)[\(index)] must be an object, found \(value.typeName)")
             }
             self.fields = fields
-            self.path = path
         }
 
         func error(_ field: String, _ why: String) -> UsageValidationError {
@@ -109,7 +113,9 @@ enum BatchReader {
             switch fields[field] {
             case nil, .null?: return nil
             case .string(let value)?:
-                guard !value.isEmpty, value.count <= maxLength else {
+                // A character is at least one UTF-8 byte, so the grapheme count (a walk over the
+                // whole string) is only needed when the byte count is over the limit.
+                guard !value.isEmpty, value.utf8.count <= maxLength || value.count <= maxLength else {
                     throw error(field, "must be 1 to \(maxLength) characters")
                 }
                 return value

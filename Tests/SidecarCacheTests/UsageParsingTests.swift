@@ -63,6 +63,20 @@ struct UsageParsingTests {
         }
     }
 
+    @Test("an id's limit counts characters, not bytes: 255 of them pass in any script, 256 do not")
+    func idLengthInCharacters() throws {
+        func body(_ customerId: String) -> String {
+            #"{"usages":[{"customerId":"\#(customerId)","featureId":"f","value":1}]}"#
+        }
+        for character in ["a", "é", "日", "👍🏽"] {
+            let longest = String(repeating: character, count: 255)
+            #expect(try usage(body(longest)).first?.customerId == longest, "\(character)")
+            #expect(throws: UsageValidationError.self, "\(character)") {
+                try usage(body(longest + character))
+            }
+        }
+    }
+
     static let goodEvent = #"{"customerId":"c","eventName":"e","idempotencyKey":"k"}"#
 
     static let invalidEvents: [(String, String)] = [
