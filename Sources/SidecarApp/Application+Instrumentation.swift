@@ -5,8 +5,11 @@ import SidecarHTTP
 extension Application {
     /// The server's handler: the token check, the router, and per-request metrics (and the
     /// access log when asked for) around both. A deferred reply is measured when it is sent.
+    /// `metrics` may have been made for another router's patterns (the webhook listener
+    /// shares the main one's series): route numbers are translated into its slots once, here.
     static func instrument(_ router: Router, metrics: RequestMetrics, accessLog: Logger?, token: TokenCheck?) -> HTTPHandler {
         let unauthorized = AppError.unauthorized.response
+        let slots = metrics.slots(for: router.patterns)
         return { request in
             let started = DispatchTime.now().uptimeNanoseconds
             let result = if let token, !token.allows(request) {
@@ -15,7 +18,7 @@ extension Application {
             } else {
                 router.handleReportingRoute(request)
             }
-            let route = result.route
+            let route = result.route.flatMap { slots[$0] }
             // Only the status is read from an immediate response: binding the whole response
             // and returning the reply rebuilt from it copied it twice.
             switch result.reply {

@@ -23,6 +23,13 @@ final class RequestMetrics: Sendable {
         durations = labels.map { _ in LatencyHistogram() }
     }
 
+    /// For a second router sharing these series (the webhook-only listener's): each of its
+    /// patterns' slot here, so its route numbers count under their own labels; a pattern not
+    /// among `routes` counts as unmatched.
+    func slots(for patterns: [String]) -> [Int?] {
+        patterns.map { pattern in routeLabels.dropLast().firstIndex(of: pattern) }
+    }
+
     /// `route` indexes the `routes` this was made with (the router's `patterns`, whose
     /// `handleReportingRoute` reports it), so no pattern is hashed per request; nil or out of
     /// range counts as unmatched.

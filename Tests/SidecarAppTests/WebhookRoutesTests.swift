@@ -117,6 +117,14 @@ struct WebhookRoutesTests {
         // The main listener still has everything, the webhook included.
         #expect(try app.get("/entitlements/check?customerId=demo-pro&featureId=feature-sso").status == 200)
         #expect(try deliver(port: app.port, event("customer.updated", customerId: "demo-pro")).status == 202)
+        // Requests on either listener count under their own route (the webhook listener's
+        // route numbers are its own router's, not the main one's).
+        let metrics = try app.get("/metrics").text
+        #expect(metrics.contains(#"sidecar_http_requests_total{route="/webhooks/stigg",status="202"} 2"#), "\(metrics)")
+        #expect(metrics.contains(#"sidecar_http_requests_total{route="/webhooks/stigg",status="401"} 1"#))
+        #expect(metrics.contains(#"sidecar_http_requests_total{route="/livez",status="200"} 1"#))
+        #expect(metrics.contains(#"sidecar_http_requests_total{route="/readyz",status="200"} 1"#))
+        #expect(!metrics.contains(#"route="/status""#))
         await app.shutdown()
         #expect(throws: (any Error).self) { try send(port: port, "GET", "/livez") }
     }
