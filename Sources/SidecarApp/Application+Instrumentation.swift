@@ -12,7 +12,7 @@ extension Application {
         let slots = metrics.slots(for: router.patterns)
         return { request in
             let started = DispatchTime.now().uptimeNanoseconds
-            let result = if let token, !token.allows(request) {
+            let result = if let token, !token.allows(request, pattern: { router.pattern(for: request) }) {
                 // Unauthorized requests are counted under their route without running it.
                 (reply: HTTPReply.now(unauthorized), route: router.route(for: request))
             } else {

@@ -38,6 +38,10 @@ struct AuthTests {
         #expect(try request(client, Self.check, "X-API-KEY: \(Self.token)\r\n")?.status == 200)
         #expect(try request(client, "/livez")?.status == 200)
         #expect(try request(client, "/readyz")?.status == 200)
+        // A path is routed by its percent-decoded form, and exempt by the route it reaches.
+        #expect(try request(client, "/live%7A")?.status == 200)
+        #expect(try request(client, "/%72eadyz")?.status == 200)
+        #expect(try request(client, "/%73tatus")?.status == 401)
         let status = try request(client, "/status", "Authorization: Bearer \(Self.token)\r\n")
         #expect(status?.status == 200)
         #expect(String(decoding: status?.body ?? [], as: UTF8.self).contains(Self.token) == false)
