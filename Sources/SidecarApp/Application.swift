@@ -97,9 +97,12 @@ public final class Application: Sendable {
     public func shutdown() async {
         logger.info("shutting down", metadata: ["grace": "\(config.shutdownGrace)"])
         let started = ContinuousClock.now
-        // Reverse order of start: the webhook listener first, within the same grace.
-        await webhookServer?.shutdown(grace: config.shutdownGrace)
-        await server.shutdown(grace: max(.zero, config.shutdownGrace - (ContinuousClock.now - started)))
+        // Both listeners stop accepting at once and drain side by side under the one grace:
+        // one after the other, a slow webhook upload could take the main listener's share.
+        await withDiscardingTaskGroup { group in
+            if let webhookServer { group.addTask { await webhookServer.shutdown(grace: self.config.shutdownGrace) } }
+            group.addTask { await self.server.shutdown(grace: self.config.shutdownGrace) }
+        }
         if let forwarder = usage.forwarder {
             let left = config.shutdownGrace - (ContinuousClock.now - started)
             let flushed = await forwarder.stop(flushWithin: max(.zero, min(left, Application.flushBudget)))
