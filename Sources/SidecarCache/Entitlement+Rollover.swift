@@ -13,13 +13,15 @@ extension FeatureEntitlement {
         return end.date <= now
     }
 
-    /// The entitlement as it stands at `now`: `currentUsage` 0 after a rollover, every other
-    /// field as cached. `needsRefresh` when rolled over or past `validUntil`.
+    /// The entitlement as it stands at `now`: `currentUsage` 0 after a rollover, and a denial
+    /// that was for usage alone lifted with it (the usage it counted is the last period's);
+    /// every other field as cached. `needsRefresh` when rolled over or past `validUntil`.
     public func rolledOver(at now: Date) -> (entitlement: FeatureEntitlement, needsRefresh: Bool) {
         let expired = validUntil.map { $0.date <= now } ?? false
         guard periodHasRolledOver(at: now) else { return (self, expired) }
         var current = self
         current.currentUsage = 0
+        current.regrantForUsage()
         return (current, true)
     }
 
