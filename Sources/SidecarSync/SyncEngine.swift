@@ -103,7 +103,12 @@ public final class SyncEngine: Sendable {
                 flights[key] = [continuation]
                 return true
             }
-            guard first else { return }
+            guard first else {
+                // A request now waits on a read a preload or refresh started: it must not wait
+                // in their queue.
+                if priority == .miss { gate.promote(key) }
+                return
+            }
             Task {
                 let outcome: FetchOutcome
                 if priority == .miss, let settled = self.settledMeanwhile(key) {
@@ -183,7 +188,7 @@ public final class SyncEngine: Sendable {
     /// The upstream read itself, and what of it the fleet gets.
     private func performUpstream(_ key: StateKey, priority: CallPriority) async -> (outcome: FetchOutcome, shared: Shareable?) {
         guard permits(priority) else { return (.unavailable, nil) }
-        await gate.acquire(priority, budget: .entitlements)
+        await gate.acquire(priority, budget: .entitlements, key: key)
         defer { gate.release() }
         // Upstream may have failed, or asked us to wait, while this call queued.
         guard permits(priority) else { return (.unavailable, nil) }

@@ -1,5 +1,6 @@
 import Dispatch
 import SidecarFleet
+import SidecarModel
 import Synchronization
 
 /// Which queue an upstream call waits in: a request is waiting on a miss, nobody is waiting
@@ -16,12 +17,19 @@ public enum CallPriority: Sendable {
 /// mode a call that names a budget also takes a token from the fleet-wide bucket in Redis
 /// (DESIGN.md §13); the local caps still apply, and with Redis down only they do.
 final class UpstreamGate: Sendable {
+    /// A waiting call, and the state it is for when it reads one (so a miss that joins that
+    /// read can move it up: `promote`).
+    private struct Waiter {
+        let key: StateKey?
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var inUse = 0
         var bucket: TokenBucket
-        var misses: [CheckedContinuation<Void, Never>] = []
-        var webhooks: [CheckedContinuation<Void, Never>] = []
-        var background: [CheckedContinuation<Void, Never>] = []
+        var misses: [Waiter] = []
+        var webhooks: [Waiter] = []
+        var background: [Waiter] = []
         var timerArmed = false
     }
 
@@ -37,8 +45,8 @@ final class UpstreamGate: Sendable {
 
     /// Waits for a slot, a local token and, for a call that names `budget`, a fleet token.
     /// Every `acquire` must be paired with `release`.
-    func acquire(_ priority: CallPriority, budget: FleetBudget?) async {
-        await acquire(priority)
+    func acquire(_ priority: CallPriority, budget: FleetBudget?, key: StateKey? = nil) async {
+        await acquire(priority, key: key)
         guard let budget, let fleet else { return }
         // The slot is kept while waiting: the fleet's rate is the tighter cap then, and
         // more concurrent waiters would only ask Redis more often.
@@ -48,16 +56,30 @@ final class UpstreamGate: Sendable {
     }
 
     /// Waits for a slot and a token. Every successful `acquire` must be paired with `release`.
-    func acquire(_ priority: CallPriority) async {
+    func acquire(_ priority: CallPriority, key: StateKey? = nil) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waiter = Waiter(key: key, continuation: continuation)
             state.withLock { state in
                 switch priority {
-                case .miss: state.misses.append(continuation)
-                case .webhook: state.webhooks.append(continuation)
-                case .background: state.background.append(continuation)
+                case .miss: state.misses.append(waiter)
+                case .webhook: state.webhooks.append(waiter)
+                case .background: state.background.append(waiter)
                 }
             }
             pump()
+        }
+    }
+
+    /// A request now waits on the read of `key`: if that read (a preload's or a refresh's)
+    /// still waits in the webhook or background queue, it moves to the end of the misses'
+    /// (DESIGN.md §11: misses go before background refreshes). A no-op once it is admitted.
+    func promote(_ key: StateKey) {
+        state.withLock { state in
+            if let index = state.background.firstIndex(where: { $0.key == key }) {
+                state.misses.append(state.background.remove(at: index))
+            } else if let index = state.webhooks.firstIndex(where: { $0.key == key }) {
+                state.misses.append(state.webhooks.remove(at: index))
+            }
         }
     }
 
@@ -85,11 +107,11 @@ final class UpstreamGate: Sendable {
                 }
                 state.inUse += 1
                 if !state.misses.isEmpty {
-                    admitted.append(state.misses.removeFirst())
+                    admitted.append(state.misses.removeFirst().continuation)
                 } else if !state.webhooks.isEmpty {
-                    admitted.append(state.webhooks.removeFirst())
+                    admitted.append(state.webhooks.removeFirst().continuation)
                 } else {
-                    admitted.append(state.background.removeFirst())
+                    admitted.append(state.background.removeFirst().continuation)
                 }
             }
         }

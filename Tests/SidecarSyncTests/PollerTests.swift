@@ -108,6 +108,46 @@ struct GateTests {
         #expect(order.entries == ["miss", "background"])
     }
 
+    @Test("a queued background read that a miss now waits on moves ahead of the other background calls")
+    func promotedRead() async {
+        let gate = UpstreamGate(concurrency: 1, perSecond: 1_000)
+        await gate.acquire(.background)
+        let order = OrderLog()
+        let first = Task { await gate.acquire(.background, key: StateKey(customerId: "a")); order.append("a"); gate.release() }
+        #expect(await eventually { gate.queuedBackground == 1 })
+        let second = Task { await gate.acquire(.background, key: StateKey(customerId: "b")); order.append("b"); gate.release() }
+        #expect(await eventually { gate.queuedBackground == 2 })
+        gate.promote(StateKey(customerId: "b"))
+        gate.promote(StateKey(customerId: "nobody"))  // not queued: nothing moves
+        #expect(gate.queuedMisses == 1 && gate.queuedBackground == 1)
+        gate.release()
+        await first.value
+        await second.value
+        #expect(order.entries == ["b", "a"])
+    }
+
+    @Test("a miss for a customer a preload is about to read is not left in the preload's queue")
+    func missJoinsPreloadRead() async throws {
+        let harness = try makeHarness { $0.upstreamConcurrency = 1 }
+        harness.fake.addSyntheticCustomers(count: 4)
+        let ids = harness.fake.customerIds.filter { !$0.hasPrefix("demo-") }
+        _ = harness.fake.inject(.latency(milliseconds: 100))
+        let preload = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for id in ids { group.addTask { _ = await harness.engine.load(StateKey(customerId: id), priority: .background) } }
+            }
+        }
+        // One read in flight, three queued behind the cap.
+        #expect(await eventually { harness.engine.gate.queuedBackground == 3 })
+        _ = await harness.engine.load(StateKey(customerId: ids.last!), priority: .miss)
+        let callsWhenAnswered = harness.entitlementCalls
+        await preload.value
+        // Its read went right after the one in flight, not after every other queued one.
+        #expect(callsWhenAnswered <= 2, "\(callsWhenAnswered) reads before the miss was answered")
+        #expect(harness.entitlementCalls == 4)
+        await harness.stop()
+    }
+
     @Test("no more than the concurrency cap of calls reach upstream at once")
     func concurrencyCap() async throws {
         let harness = try makeHarness { $0.upstreamConcurrency = 2 }
