@@ -87,7 +87,7 @@ extension Application {
         } catch {
             throw StartupError(description: "offline snapshot \(error)")
         }
-        if store.importedOfflineSnapshot(matching: signature) != nil {
+        if store.hasImportedOfflineSnapshot(matching: signature) {
             // The file is the one imported before (size, mtime and content hash), so reading
             // its rows is loading it: answers say it was loaded now, as a fresh import would.
             let loadedAt = now()

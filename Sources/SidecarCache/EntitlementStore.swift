@@ -212,9 +212,8 @@ public final class EntitlementStore: Sendable {
 
     /// From now on, states of `origin` missing from memory are read from SQLite when asked
     /// for. Returns how many SQLite holds.
-    /// `importedAt`: the time of the `replaceAll(streaming:)` import whose rows these are
-    /// (a restart that reuses an offline import), which every state of `origin` then reads
-    /// as its sync time.
+    /// `importedAt`: when a restart that reuses an offline import loaded it, which every state
+    /// of `origin` then reads as its sync time instead of the one stored with its row.
     @discardableResult
     public func loadLazily(origin: StateOrigin, importedAt: Date? = nil) throws -> Int {
         if let importedAt { self.importedAt.withLock { $0[origin] = importedAt } }
@@ -335,16 +334,15 @@ public final class EntitlementStore: Sendable {
 }
 
 extension EntitlementStore {
-    /// The time the offline states were imported, when they came from a file with exactly
-    /// this signature: a restart with an unchanged file reuses them (loaded lazily).
-    public func importedOfflineSnapshot(matching signature: OfflineSnapshot.Signature) -> Date? {
-        let found = try? connection.sync { db in
-            try db.queryOne("SELECT size, mtime, hash, loaded_at FROM offline_snapshot WHERE id = 1") { row in
-                (OfflineSnapshot.Signature(size: Int64(row.int(0)), modifiedAt: row.double(1), hash: row.string(2)), row.double(3))
+    /// Whether the offline states came from a file with exactly this signature: a restart with
+    /// an unchanged file reuses them (loaded lazily).
+    public func hasImportedOfflineSnapshot(matching signature: OfflineSnapshot.Signature) -> Bool {
+        let recorded = try? connection.sync { db in
+            try db.queryOne("SELECT size, mtime, hash FROM offline_snapshot WHERE id = 1") { row in
+                OfflineSnapshot.Signature(size: Int64(row.int(0)), modifiedAt: row.double(1), hash: row.string(2))
             }
         }
-        guard let (recorded, loadedAt) = found ?? nil, recorded == signature else { return nil }
-        return Date(timeIntervalSince1970: loadedAt)
+        return (recorded ?? nil) == signature
     }
 
     /// Records the file the offline states were just imported from (after `replaceAll`).

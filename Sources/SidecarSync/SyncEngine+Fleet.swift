@@ -22,14 +22,9 @@ extension SyncEngine {
     /// shared copy (it may predate the change) and does not wait on another holder (whose
     /// read may have left before the change): at most two reads for that key, never a stale one.
     func fleetFirst(_ key: StateKey, priority: CallPriority, fleet: Fleet) async -> FleetStep {
-        var seenMs: Int64 = 0
-        if case .state(let local) = store.lookupInMemory(key) {
-            seenMs = SharedState.milliseconds(local.syncedAt)
-        } else if let held = store.heldSyncedAt(key) {
-            // Only on disk (a preloaded state nobody asked for): still the one to beat, or an
-            // older shared copy or not-found mark would replace newer data.
-            seenMs = SharedState.milliseconds(held)
-        }
+        // What is held, in memory or only on disk (a preloaded state nobody asked for): the one
+        // to beat, or an older shared copy or not-found mark would replace newer data.
+        var seenMs = store.heldSyncedAt(key).map(SharedState.milliseconds) ?? 0
         // Older than the interval but newer than what is here: last-known-good (DESIGN.md §13),
         // answered `stale` if the upstream read fails.
         var lastKnownGood: CachedState?
