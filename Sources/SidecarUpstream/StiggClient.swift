@@ -37,8 +37,33 @@ public final class StiggClient: Sendable {
 
     public init(configuration: UpstreamConfiguration) {
         self.configuration = configuration
+        // Our deadline wins; the session's timeout only stops a stuck transfer from living forever.
+        let key = SessionKey(maxConnections: configuration.maxConnections, timeoutSeconds: Double(configuration.timeout.components.seconds) + 1)
+        session = Self.sessions.withLock { sessions in
+            if let shared = sessions[key] { return shared }
+            let made = Self.makeSession(key)
+            sessions[key] = made
+            return made
+        }
+    }
+
+    /// The settings sessions differ in.
+    private struct SessionKey: Hashable {
+        let maxConnections: Int
+        let timeoutSeconds: Double
+    }
+
+    /// Sessions by their settings, shared by every client with those settings and kept for the
+    /// life of the process, never invalidated. Tearing a URLSession down on Linux races
+    /// FoundationNetworking's Dispatch sources for libcurl's sockets against libcurl's cleanup
+    /// (swift-corelibs-foundation #4791, #5491); test runs that start and stop hundreds of
+    /// clients crashed in Dispatch's manager thread (`_dispatch_event_loop_drain`) that way.
+    /// A sidecar makes one client, so sharing costs it nothing.
+    private static let sessions = Mutex<[SessionKey: URLSession]>([:])
+
+    private static func makeSession(_ key: SessionKey) -> URLSession {
         let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpMaximumConnectionsPerHost = configuration.maxConnections
+        sessionConfiguration.httpMaximumConnectionsPerHost = key.maxConnections
         sessionConfiguration.urlCache = nil
         // Stigg's API sets no cookies we need; without a store URLSession skips reading and
         // parsing them on every response.
@@ -46,14 +71,10 @@ public final class StiggClient: Sendable {
         sessionConfiguration.httpShouldSetCookies = false
         sessionConfiguration.httpCookieAcceptPolicy = .never
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        // Our deadline wins; this only stops a stuck transfer from living forever.
-        let seconds = Double(configuration.timeout.components.seconds) + 1
-        sessionConfiguration.timeoutIntervalForRequest = seconds
-        sessionConfiguration.timeoutIntervalForResource = seconds
-        session = URLSession(configuration: sessionConfiguration)
+        sessionConfiguration.timeoutIntervalForRequest = key.timeoutSeconds
+        sessionConfiguration.timeoutIntervalForResource = key.timeoutSeconds
+        return URLSession(configuration: sessionConfiguration)
     }
-
-    deinit { session.invalidateAndCancel() }
 
     /// GET `path` (already percent-encoded) with `query`; returns the body of a 2xx.
     func get(_ path: String, query: [(String, String)] = [], deadline: Duration? = nil) async throws(UpstreamError) -> [UInt8] {
