@@ -9,7 +9,7 @@ ARG DEBIAN_RELEASE=bookworm
 
 # --- build: the Swift toolchain image, release build with the Swift stdlib linked in ---
 FROM swift:${SWIFT_VERSION}-${DEBIAN_RELEASE} AS build
-# libcurl4-openssl-dev: with --static-swift-stdlib, FoundationNetworking links -lcurl.
+# libcurl4-openssl-dev: the upstream client (CCurl) links libcurl.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev pkg-config libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -26,7 +26,7 @@ RUN swift build -c release --static-swift-stdlib --product entitlement-sidecar \
 # --- runtime: slim Debian with only what the binary links dynamically ---
 FROM debian:${DEBIAN_RELEASE}-slim
 # What `ldd` shows the release binary needs beyond libc: libsqlite3-0 (the store), libcurl4
-# (FoundationNetworking; it brings its own TLS and compression libraries), libstdc++6 and
+# (the upstream client; it brings its own TLS and compression libraries), libstdc++6 and
 # libgcc-s1; plus ca-certificates for HTTPS to Stigg and tzdata for Foundation's time zones.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -23,6 +23,14 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "SidecarSQLite", dependencies: ["CSQLite"]),
+        // libcurl for calls to Stigg (TLS, proxies, keep-alive) on threads of our own; see
+        // HTTPClient.swift for why not URLSession.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "SidecarHTTPClient", dependencies: ["CCurl"]),
         .target(name: "CSidecarShims"),
         .target(name: "SidecarHTTP", dependencies: ["CSidecarShims"]),
         .target(name: "SidecarModel"),
@@ -32,7 +40,7 @@ let package = Package(
         .target(name: "SidecarFleet", dependencies: ["SidecarRedis", "SidecarModel", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SidecarCache", dependencies: ["SidecarModel", "SidecarSQLite"]),
         .target(name: "SidecarConfig"),
-        .target(name: "SidecarUpstream", dependencies: ["SidecarModel"]),
+        .target(name: "SidecarUpstream", dependencies: ["SidecarHTTPClient", "SidecarModel"]),
         .target(
             name: "SidecarSync",
             dependencies: ["SidecarFleet", "SidecarUpstream", "SidecarCache", "SidecarModel", .product(name: "Logging", package: "swift-log")]
@@ -57,14 +65,14 @@ let package = Package(
             ]
         ),
         // A fake Stigg REST API for tests and local runs (not part of the sidecar).
-        .target(name: "FakeStigg", dependencies: ["SidecarHTTP", "SidecarModel"]),
+        .target(name: "FakeStigg", dependencies: ["SidecarHTTP", "SidecarHTTPClient", "SidecarModel"]),
         .executableTarget(
             name: "fake-stigg",
             dependencies: ["FakeStigg", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Shared by the test targets: raw socket client, process runner, temp dirs.
         .target(name: "SidecarTestSupport", path: "Tests/SidecarTestSupport"),
-        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarModel", "SidecarTestSupport"]),
+        .testTarget(name: "SidecarHTTPTests", dependencies: ["SidecarHTTP", "SidecarHTTPClient", "SidecarModel", "SidecarTestSupport"]),
         .testTarget(name: "SidecarUpstreamTests", dependencies: ["SidecarUpstream", "SidecarModel", "FakeStigg"]),
         .testTarget(name: "SidecarSQLiteTests", dependencies: ["SidecarSQLite"]),
         .testTarget(name: "SidecarRedisTests", dependencies: ["SidecarRedis", "SidecarTestSupport"]),
@@ -73,7 +81,7 @@ let package = Package(
             name: "SidecarSyncTests",
             dependencies: ["SidecarSync", "SidecarApp", "SidecarUpstream", "SidecarCache", "SidecarModel", "FakeStigg", "SidecarTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP", "SidecarTestSupport"]),
+        .testTarget(name: "FakeStiggTests", dependencies: ["FakeStigg", "SidecarModel", "SidecarHTTP", "SidecarHTTPClient", "SidecarTestSupport"]),
         .testTarget(name: "SidecarConfigTests", dependencies: ["SidecarConfig", "SidecarTestSupport"]),
         .testTarget(
             name: "SidecarFleetTests",

@@ -18,7 +18,7 @@ apt_install() {
 
 ensure_build_deps() {
     command -v swift >/dev/null || { echo "swift is not on PATH (install the Swift 6 toolchain)" >&2; exit 1; }
-    apt_install libsqlite3-dev pkg-config
+    apt_install libsqlite3-dev libcurl4-openssl-dev pkg-config
 }
 
 ensure_redis() {

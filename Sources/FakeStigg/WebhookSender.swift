@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import SidecarHTTPClient
 import SidecarModel
 import Synchronization
 
@@ -26,23 +24,14 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var error: String?
 }
 
-/// Posts webhook events with URLSession, whose callbacks run on its own queue: the fake's
-/// event loops never wait for the receiver.
+/// Posts webhook events from the HTTP client's own threads: the fake's event loops never wait
+/// for the receiver.
 final class WebhookSender: Sendable {
-    private let session: URLSession
+    private let client = HTTPClient()
     let target = Mutex<WebhookTarget?>(nil)
     private let log = Mutex<[WebhookDelivery]>([])
     /// Deliveries kept for `deliveries`; the oldest go first.
     static let logLimit = 1_000
-
-    init() {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        configuration.timeoutIntervalForResource = 10
-        session = URLSession(configuration: configuration)
-    }
-
-    deinit { session.invalidateAndCancel() }
 
     var deliveries: [WebhookDelivery] { log.withLock { $0 } }
 
@@ -51,16 +40,14 @@ final class WebhookSender: Sendable {
             type: event["type"]?.stringValue ?? "", messageId: event["messageId"]?.stringValue ?? "",
             customerId: event["customer"]?["id"]?.stringValue ?? event["customerId"]?.stringValue ?? event["id"]?.stringValue)
         if let url = URL(string: target.url), url.scheme == "http" || url.scheme == "https" {
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.httpBody = Data(event.jsonBytes)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(target.secret, forHTTPHeaderField: "Stigg-Webhooks-Secret")
+            let request = HTTPClientRequest(
+                method: "POST", url: url.absoluteString,
+                headers: [(name: "Content-Type", value: "application/json"), (name: "Stigg-Webhooks-Secret", value: target.secret)],
+                body: event.jsonBytes)
             do {
-                let (_, response) = try await session.data(for: request)
-                delivery.status = (response as? HTTPURLResponse)?.statusCode
+                delivery.status = try await client.send(request, timeout: .seconds(10)).status
             } catch {
-                delivery.error = "\(error.localizedDescription)"
+                delivery.error = error.description
             }
         } else {
             delivery.error = "url must be an http:// or https:// URL"

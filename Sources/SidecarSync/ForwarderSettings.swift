@@ -11,8 +11,8 @@ public struct ForwarderSettings: Sendable {
     /// then carries what arrived meanwhile instead of each request's few records, so there are
     /// fewer upstream calls and fewer outbox transactions on the sidecar's core. Not a delay
     /// anyone waits on: records are acknowledged before they are forwarded. 100 ms: at
-    /// 2,000 records/s a pass carries two full batches, and an upstream call (URLSession on
-    /// Linux: ~1.5 ms of CPU) costs the core more than a hundred records' intake.
+    /// 2,000 records/s a pass carries two full batches, and each upstream call costs the core
+    /// more than many records' intake.
     public var coalesce: Duration = .milliseconds(100)
     public var eventBatch = 1000
     /// Delivered records are remembered this long, like upstream's deduplication window.

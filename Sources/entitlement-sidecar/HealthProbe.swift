@@ -3,8 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// One `GET /readyz` over a plain socket. Not URLSession: that goes through libcurl, which
-/// honours `http_proxy` from a container's environment and needs URL syntax for every
+/// One `GET /readyz` over a plain socket. Not the upstream HTTP client: libcurl honours `http_proxy` from a container's environment and needs URL syntax for every
 /// address; a socket reaches IPv4, IPv6 and Unix-domain listeners alike, within a deadline.
 enum HealthProbe {
     enum Target: CustomStringConvertible {

@@ -62,14 +62,13 @@ import SidecarTestSupport
         try await withFake { fake, client in
             try seeded(fake)
             fake.inject(.hang, pathPrefix: listing)
-            // URLSession on Linux truncates timeouts to whole seconds (0.5 would time out at once).
             let clock = ContinuousClock()
             let start = clock.now
-            await #expect(throws: (any Error).self) { _ = try await client.get(listing, timeout: 1) }
-            #expect(clock.now - start >= .milliseconds(900))
+            await #expect(throws: (any Error).self) { _ = try await client.get(listing, timeout: .milliseconds(300)) }
+            #expect(clock.now - start >= .milliseconds(300))
             #expect(fake.hungRequests == 1)
             // A second request waits; clearing answers it with a 500.
-            let waiting = Task { try await client.get(listing, timeout: 10) }
+            let waiting = Task { try await client.get(listing, timeout: .seconds(10)) }
             #expect(await eventually { fake.hungRequests >= 2 })
             fake.clearFaults()
             #expect(try await waiting.value.status == 500)
@@ -129,7 +128,7 @@ import SidecarTestSupport
             try seeded(fake)
             let size = 9 * 1024 * 1024
             fake.inject(.hugeBody(bytes: size), count: 1)
-            let reply = try await client.get(listing, timeout: 30)
+            let reply = try await client.get(listing, timeout: .seconds(30))
             #expect(reply.status == 200)
             #expect(reply.body.count >= size)
             #expect(reply.body.count < size + 1024)

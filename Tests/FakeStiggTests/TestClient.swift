@@ -1,8 +1,6 @@
 import FakeStigg
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import SidecarHTTPClient
 import SidecarModel
 
 /// One HTTP answer as a test sees it.
@@ -20,41 +18,34 @@ struct Reply: Sendable {
     func json() throws -> JSONValue { try JSONParser.parse(body) }
 }
 
-/// A URLSession client, so the fake is exercised by the same kind of HTTP stack (libcurl on
-/// Linux) a sidecar would use, including how it reacts to broken answers.
+/// A libcurl client (the sidecar's own), so the fake is exercised by the same HTTP stack a
+/// sidecar uses, including how it reacts to broken answers.
 struct TestClient: Sendable {
     let port: Int
     var apiKey: String? = "server-fake-key"
+    private let http = HTTPClient(configuration: HTTPClientConfiguration(maxConnections: 8, maxBodyBytes: 64 * 1024 * 1024))
 
-    func get(_ path: String, timeout: TimeInterval = 10) async throws -> Reply {
+    init(port: Int) { self.port = port }
+
+    func get(_ path: String, timeout: Duration = .seconds(10)) async throws -> Reply {
         try await send("GET", path, timeout: timeout)
     }
 
-    func post(_ path: String, _ body: String, timeout: TimeInterval = 10) async throws -> Reply {
+    func post(_ path: String, _ body: String, timeout: Duration = .seconds(10)) async throws -> Reply {
         try await send("POST", path, body: body, timeout: timeout)
     }
 
-    /// `timeout` is in whole seconds: URLSession on Linux truncates fractions (0.5 is 0).
-    func send(_ method: String, _ path: String, body: String? = nil, timeout: TimeInterval = 10) async throws -> Reply {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { throw URLError(.badURL) }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = method
-        if let apiKey { request.setValue(apiKey, forHTTPHeaderField: "X-API-KEY") }
+    func send(_ method: String, _ path: String, body: String? = nil, timeout: Duration = .seconds(10)) async throws -> Reply {
+        var request = HTTPClientRequest(method: method, url: "http://127.0.0.1:\(port)\(path)")
+        if let apiKey { request.headers.append((name: "X-API-KEY", value: apiKey)) }
         if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = Array(body.utf8)
+            request.headers.append((name: "Content-Type", value: "application/json"))
         }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let (data, response) = try await session.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
+        let response = try await http.send(request, timeout: timeout)
         var headers: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { headers[name] = value }
-        }
-        return Reply(status: http.statusCode, headers: headers, body: Array(data))
+        for header in response.headers { headers[header.name] = header.value }
+        return Reply(status: response.status, headers: headers, body: response.body)
     }
 }
 

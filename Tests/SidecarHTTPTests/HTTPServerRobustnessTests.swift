@@ -1,8 +1,6 @@
 import Dispatch
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import SidecarHTTPClient
 import Testing
 import SidecarHTTP
 import SidecarTestSupport
@@ -104,18 +102,17 @@ struct HTTPServerRobustnessTests {
         #expect(waitUntil { finished.isSet })
     }
 
-    @Test("URLSession talks to the server")
-    func urlSession() async throws {
+    @Test("libcurl (the sidecar's upstream client) talks to the server, on one kept-open connection")
+    func libcurl() async throws {
         let server = try makeServer()
-        let url = try #require(URL(string: "http://127.0.0.1:\(server.port)/query?customerId=a%20b&requestedValues=x%2Cy"))
-        let (data, response) = try await URLSession.shared.data(from: url)
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
-        #expect(String(decoding: data, as: UTF8.self) == "customerId=a b&requestedValues=x,y")
-        var post = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(server.port)/echo")))
-        post.httpMethod = "POST"
-        post.httpBody = Data(repeating: 65, count: 100_000)
-        let (echoed, _) = try await URLSession.shared.data(for: post)
-        #expect(echoed.count == 100_000)
+        let client = HTTPClient(configuration: HTTPClientConfiguration(maxConnections: 1))
+        let query = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/query?customerId=a%20b&requestedValues=x%2Cy"), timeout: .seconds(10))
+        #expect(query.status == 200)
+        #expect(String(decoding: query.body, as: UTF8.self) == "customerId=a b&requestedValues=x,y")
+        let post = HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/echo", body: Array(repeating: 65, count: 500_000))
+        let echoed = try await client.send(post, timeout: .seconds(10))
+        #expect(echoed.body == Array(repeating: 65, count: 500_000))
+        #expect(server.connectionCount == 1)
         await server.shutdown(grace: .seconds(1))
     }
 

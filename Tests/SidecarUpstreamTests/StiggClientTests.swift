@@ -88,7 +88,7 @@ struct StiggClientTests {
         await fake.stop()
     }
 
-    @Test("a hung upstream times out at our deadline, not URLSession's")
+    @Test("a hung upstream times out at our deadline")
     func hang() async throws {
         let (fake, client) = try makeUpstream(timeout: .milliseconds(300))
         _ = fake.inject(.hang)
