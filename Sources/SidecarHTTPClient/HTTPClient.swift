@@ -1,4 +1,6 @@
 import CCurl
+import Dispatch
+import Synchronization
 
 /// A small HTTP/1.1 client on libcurl's easy interface: each transfer runs on one of a few
 /// threads of our own, each keeping its connection open for the next.
@@ -28,7 +30,9 @@ public final class HTTPClient: Sendable {
         let deadline = ContinuousClock.now + timeout
         let maxBodyBytes = configuration.maxBodyBytes
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>) in
-            workers.submit { handle in
+            let pending = PendingTransfer(continuation)
+            let waits = workers.submit { handle in
+                guard let continuation = pending.take() else { return }
                 let remaining = deadline - ContinuousClock.now
                 guard let handle, remaining > .zero else {
                     continuation.resume(returning: .failure(handle == nil ? .transport("could not start a transfer") : .timeout))
@@ -36,8 +40,32 @@ public final class HTTPClient: Sendable {
                 }
                 continuation.resume(returning: CurlTransfer.perform(request, on: handle, timeout: remaining, maxBodyBytes: maxBodyBytes))
             }
+            // Every worker is busy: the deadline may pass before one is free.
+            if waits {
+                let (seconds, attoseconds) = timeout.components
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))) {
+                    pending.take()?.resume(returning: .failure(.timeout))
+                }
+            }
         }
         return try result.get()
+    }
+}
+
+/// A caller waiting for its transfer: answered by whichever comes first, a worker starting
+/// the transfer or the deadline passing while it is still queued.
+private final class PendingTransfer: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>?>
+
+    init(_ continuation: CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func take() -> CheckedContinuation<Result<HTTPClientResponse, HTTPClientError>, Never>? {
+        continuation.withLock { pending in
+            defer { pending = nil }
+            return pending
+        }
     }
 }
 

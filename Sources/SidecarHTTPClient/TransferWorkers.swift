@@ -24,19 +24,21 @@ final class TransferWorkers: @unchecked Sendable {
     }
 
     /// Runs `job` on a worker with that worker's handle (nil if libcurl could not make one),
-    /// first come first served.
-    func submit(_ job: @escaping Job) {
+    /// first come first served. True when every worker is busy, so the job waits.
+    func submit(_ job: @escaping Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         jobs.append(job)
-        if jobs.count - head > idle, threads < limit {
-            threads += 1
-            let thread = Thread { [self] in run() }
-            thread.name = "upstream-http"
-            thread.start()
-        } else {
+        if jobs.count - head <= idle {
             condition.signal()
+            return false
         }
+        guard threads < limit else { return true }
+        threads += 1
+        let thread = Thread { [self] in run() }
+        thread.name = "upstream-http"
+        thread.start()
+        return false
     }
 
     /// Lets every worker end once the jobs already queued are done.
