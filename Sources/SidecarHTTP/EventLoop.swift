@@ -8,9 +8,8 @@ import Dispatch
 import Synchronization
 
 /// One serial queue that owns a set of connections, and the epoll instance they are
-/// registered with. A single Dispatch read source watches that epoll fd, so one wakeup drains
-/// every ready socket: libdispatch on Linux re-arms a fired source through its manager thread,
-/// and with a source per socket that thread hop would be paid on every request.
+/// registered with. A thread of the loop's own waits on that epoll fd (`LoopWaiter`) and
+/// handles every ready socket of a wakeup inside the queue, on itself.
 final class EventLoop: @unchecked Sendable {
     // @unchecked: every mutable field below is touched only on `queue`.
     let queue: DispatchQueue
@@ -22,7 +21,9 @@ final class EventLoop: @unchecked Sendable {
     // `queue`, and never inside another access to the same field (the sweep iterates a copy
     // of `connections`), so the runtime check per access is skipped.
     @exclusivity(unchecked) private(set) var coarseNow: UInt64
-    let poller: Int32
+    var poller: Int32 { waiter.poller }
+    private let waiter: LoopWaiter
+    private let index: Int
     @exclusivity(unchecked) var connections: [Int32: HTTPConnection] = [:]
     @exclusivity(unchecked) var dateCache = HTTPDateCache()
     /// Shared by every loop of a server and set before any loop is told to drain, so a
@@ -32,47 +33,34 @@ final class EventLoop: @unchecked Sendable {
     let counters: ServerCounters
     /// One receive buffer shared by the loop's connections: they never read at the same time.
     let readBuffer: UnsafeMutableRawBufferPointer
-    private let readyFDs: UnsafeMutablePointer<Int32>
-    private let readyEvents: UnsafeMutablePointer<UInt32>
-    private static let batch: Int32 = 256
-    private var pollerSource: DispatchSourceRead?
-    /// Whether `start` registered `poller` with Dispatch (whose cancel handler then closes it).
-    private var started = false
     private var sweepTimer: DispatchSourceTimer?
 
     init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag, counters: ServerCounters) throws(SocketError) {
         self.settings = settings
         self.shutdown = shutdown
         self.counters = counters
+        self.index = index
         queue = DispatchQueue(label: "sidecar.http.loop\(index)", qos: .userInteractive)
         EventLoopGuard.mark(queue)
         timeouts = EventLoop.timeouts(settings)
         coarseNow = DispatchTime.now().uptimeNanoseconds
-        poller = sidecar_poller_create()
-        guard poller >= 0 else { throw SocketError.last("epoll_create1") }
+        waiter = try LoopWaiter()
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
-        readyFDs = .allocate(capacity: Int(EventLoop.batch))
-        readyEvents = .allocate(capacity: Int(EventLoop.batch))
     }
 
     deinit {
+        // The waiting thread ends, and the waiter closes the epoll fd once it has.
+        waiter.stop()
+        sweepTimer?.cancel()
         readBuffer.deallocate()
-        readyFDs.deallocate()
-        readyEvents.deallocate()
-        // The fd may close only once Dispatch has let go of it: a source still registered when
-        // its fd number is reused (tests open sockets by the thousand) crashed Dispatch's manager
-        // thread. A started loop closes it in the source's cancel handler.
-        if let pollerSource { pollerSource.cancel() } else if !started { _ = Glibc.close(poller) }
     }
 
     func start() {
-        started = true
-        let source = DispatchSource.makeReadSource(fileDescriptor: poller, queue: queue)
-        source.setEventHandler { [weak self] in self?.drainReady() }
-        let poller = self.poller
-        source.setCancelHandler { _ = Glibc.close(poller) }
-        source.resume()
-        pollerSource = source
+        waiter.start(name: "http-loop\(index)") { [weak self] fds, events, count in
+            guard let self else { return false }
+            queue.sync { handleReady(fds, events, count) }
+            return true
+        }
 
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = EventLoop.sweepNanoseconds(settings)
@@ -85,21 +73,19 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func stop() {
+        waiter.stop()
         queue.async { [self] in
-            pollerSource?.cancel()
-            pollerSource = nil
             sweepTimer?.cancel()
             sweepTimer = nil
         }
     }
 
-    /// Handles every socket epoll reports ready, without blocking (level-triggered: what is
-    /// not consumed now is reported again).
-    private func drainReady() {
-        let count = Int(sidecar_poller_wait(poller, readyFDs, readyEvents, EventLoop.batch, 0))
-        for i in 0..<max(count, 0) {
-            guard let connection = connections[readyFDs[i]] else { continue }
-            let ready = readyEvents[i]
+    /// Handles every socket epoll reported ready, without blocking (level-triggered: what is
+    /// not consumed now is reported again). The waiter's own wake fd is no connection.
+    private func handleReady(_ fds: UnsafePointer<Int32>, _ events: UnsafePointer<UInt32>, _ count: Int) {
+        for i in 0..<count {
+            guard let connection = connections[fds[i]] else { continue }
+            let ready = events[i]
             if ready & 1 != 0 { connection.readable() }
             if ready & 2 != 0 && !connection.isClosed { connection.writable() }
         }

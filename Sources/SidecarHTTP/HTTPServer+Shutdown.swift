@@ -11,19 +11,14 @@ extension HTTPServer {
         state.withLock { state in
             state.shuttingDown = true
             state.onDrained.append(completion)
-            // A suspended source must be resumed before it is cancelled and released.
-            if state.acceptPaused {
-                state.acceptPaused = false
-                state.acceptSources.forEach { $0.resume() }
-            }
-            // Refuse new connections now; the fds themselves close when the sources are
-            // cancelled, which happens later on the accept queue.
+            // Refuse new connections now; the fds themselves close when their accept threads
+            // have stopped.
             state.listeners.forEach { _ = Glibc.shutdown($0, Int32(SHUT_RDWR)) }
             // The socket file goes now: a client must not find a path nobody answers on.
             if !state.listeners.isEmpty, let unixSocket { _ = unlink(unixSocket) }
             state.listeners = []
-            state.acceptSources.forEach { $0.cancel() }
-            state.acceptSources = []
+            state.acceptors.forEach { $0.stop() }
+            state.acceptors = []
         }
         shutdownFlag.set()
         for loop in loops {

@@ -6,8 +6,8 @@ import Darwin
 import Dispatch
 import Synchronization
 
-/// A socket-level HTTP/1.1 server: non-blocking sockets, Dispatch sources, a few serial event
-/// loops, no thread per connection.
+/// A socket-level HTTP/1.1 server: non-blocking sockets, a few serial event loops each waiting
+/// on its own epoll instance, no thread per connection.
 public final class HTTPServer: Sendable {
     public let settings: HTTPServerSettings
     let host: String
@@ -22,14 +22,12 @@ public final class HTTPServer: Sendable {
     let shutdownFlag = ShutdownFlag()
     let counters = ServerCounters()
 
-    // Not Sendable itself (it holds a Dispatch source); only ever touched inside `state`'s lock.
     struct State {
         var port = 0
-        /// TCP and/or Unix-domain listeners. Each fd is closed only by its accept source's
-        /// cancel handler, as Dispatch requires.
+        /// TCP and/or Unix-domain listeners, each with the thread that accepts on it and closes
+        /// it when stopped.
         var listeners: [Int32] = []
-        var acceptSources: [any DispatchSourceRead] = []
-        var acceptPaused = false
+        var acceptors: [Acceptor] = []
         var nextLoop = 0
         var shuttingDown = false
         var onDrained: [@Sendable () -> Void] = []
@@ -90,45 +88,28 @@ public final class HTTPServer: Sendable {
         loops.forEach { $0.start() }
         state.withLock { state in
             for fd in listeners {
-                let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-                source.setEventHandler { [self] in acceptPending(fd) }
-                source.setCancelHandler { _ = Glibc.close(fd) }
-                source.resume()
+                let acceptor = Acceptor(listener: fd)
+                acceptor.start { [weak self] in self?.acceptPending(fd) ?? .stop }
                 state.listeners.append(fd)
-                state.acceptSources.append(source)
+                state.acceptors.append(acceptor)
             }
             state.port = port
         }
         return port
     }
 
-    private func acceptPending(_ listener: Int32) {
+    /// Accepts every connection waiting on `listener`.
+    private func acceptPending(_ listener: Int32) -> Acceptor.Next {
         while true {
             switch Socket.accept(listener) {
             case .success(let fd):
                 admit(fd)
             case .failure(.system(_, _, let code)) where code == EMFILE || code == ENFILE:
-                pauseAccepting()
-                return
+                // Out of descriptors: the listener stays readable, so wait a little instead of
+                // spinning.
+                return .pause
             case .failure:
-                return
-            }
-        }
-    }
-
-    /// Out of descriptors: the listener stays readable, so stop watching it briefly
-    /// instead of spinning.
-    private func pauseAccepting() {
-        state.withLock { state in
-            guard !state.acceptSources.isEmpty, !state.acceptPaused else { return }
-            state.acceptPaused = true
-            state.acceptSources.forEach { $0.suspend() }
-        }
-        acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
-            state.withLock { state in
-                guard state.acceptPaused else { return }
-                state.acceptPaused = false
-                state.acceptSources.forEach { $0.resume() }
+                return .wait
             }
         }
     }

@@ -64,7 +64,9 @@ enum Socket {
 
     private static func bindAndListen(_ info: addrinfo, backlog: Int32) throws -> Int32 {
         let address = numericAddress(info)
-        let fd = socket(info.ai_family, info.ai_socktype, info.ai_protocol)
+        // Close-on-exec like every other descriptor of ours: a program started meanwhile must
+        // not keep the port bound after the server is gone.
+        let fd = socket(info.ai_family, info.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.ai_protocol)
         guard fd >= 0 else { throw SocketError.last("socket", address: address) }
         do {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
@@ -111,9 +113,9 @@ enum Socket {
             buffer[path.utf8.count] = 0
         }
         #if canImport(Glibc)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
-        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        let fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)
         #endif
         guard fd >= 0 else { throw SocketError.last("socket", address: path) }
         do {
