@@ -1,16 +1,11 @@
 #define _GNU_SOURCE
 #include "CSidecarShims.h"
-#include <pthread.h>
 #include <sched.h>
-#include <string.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #ifdef __linux__
 #include <errno.h>
-#include <poll.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 #endif
 
 int sidecar_accept_nonblocking(int listener) {
@@ -18,15 +13,6 @@ int sidecar_accept_nonblocking(int listener) {
     return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
     return accept(listener, NULL, NULL);
-#endif
-}
-
-void sidecar_name_thread(const char *name) {
-#ifdef __linux__
-    char shortened[16];
-    strncpy(shortened, name, sizeof shortened - 1);
-    shortened[sizeof shortened - 1] = 0;
-    pthread_setname_np(pthread_self(), shortened);
 #endif
 }
 
@@ -69,23 +55,5 @@ int sidecar_poller_wait(int poller, int *fds, uint32_t *ready, int max, int time
         ready[i] = ((e & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ? 1 : 0) | ((e & EPOLLOUT) ? 2 : 0);
     }
     return n;
-}
-
-int sidecar_wake_create(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
-
-void sidecar_wake_signal(int wake) {
-    uint64_t one = 1;
-    ssize_t written = write(wake, &one, sizeof one);
-    (void)written;
-}
-
-int sidecar_wait_either(int fd, int wake, int timeout_ms) {
-    struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = wake, .events = POLLIN } };
-    int n;
-    do {
-        n = poll(fds, 2, timeout_ms);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return -1;
-    return ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) ? 1 : 0) | ((fds[1].revents & POLLIN) ? 2 : 0);
 }
 #endif

@@ -8,8 +8,18 @@ import Dispatch
 import Synchronization
 
 /// One serial queue that owns a set of connections, and the epoll instance they are
-/// registered with. A thread of the loop's own waits on that epoll fd (`LoopWaiter`) and
-/// handles every ready socket of a wakeup inside the queue, on itself.
+/// registered with. A single Dispatch read source watches that epoll fd, so one wakeup drains
+/// every ready socket: libdispatch on Linux re-arms a fired source through its manager thread,
+/// and with a source per socket that thread hop would be paid on every request.
+///
+/// The server's listening sockets are in the first loop's epoll too, not behind Dispatch
+/// sources of their own. libdispatch's Linux epoll layer loses track of its records when fd
+/// sources come and go while their fds are reused and hung up (swift-corelibs-libdispatch #833,
+/// #949): a listener is shut down (which hangs it up) at every server stop, its number is
+/// reused by the next server's, and test runs that start and stop servers by the hundred
+/// crashed in Dispatch's manager thread (`_dispatch_event_loop_drain`) that way. The loop's
+/// own source is cancelled only once its epoll instance is empty, so it never has an event
+/// in flight then.
 final class EventLoop: @unchecked Sendable {
     // @unchecked: every mutable field below is touched only on `queue`.
     let queue: DispatchQueue
@@ -21,11 +31,11 @@ final class EventLoop: @unchecked Sendable {
     // `queue`, and never inside another access to the same field (the sweep iterates a copy
     // of `connections`), so the runtime check per access is skipped.
     @exclusivity(unchecked) private(set) var coarseNow: UInt64
-    var poller: Int32 { waiter.poller }
-    private let waiter: LoopWaiter
-    private let index: Int
+    let poller: Int32
     @exclusivity(unchecked) var connections: [Int32: HTTPConnection] = [:]
     @exclusivity(unchecked) var dateCache = HTTPDateCache()
+    /// Listening sockets in this loop's epoll, with what accepts on each.
+    private var listeners: [Int32: () -> AcceptRound] = [:]
     /// Shared by every loop of a server and set before any loop is told to drain, so a
     /// response produced anywhere after shutdown began says `Connection: close`.
     let shutdown: ShutdownFlag
@@ -33,34 +43,47 @@ final class EventLoop: @unchecked Sendable {
     let counters: ServerCounters
     /// One receive buffer shared by the loop's connections: they never read at the same time.
     let readBuffer: UnsafeMutableRawBufferPointer
+    private let readyFDs: UnsafeMutablePointer<Int32>
+    private let readyEvents: UnsafeMutablePointer<UInt32>
+    private static let batch: Int32 = 256
+    private var pollerSource: DispatchSourceRead?
+    /// Whether `start` registered `poller` with Dispatch (whose cancel handler then closes it).
+    private var started = false
     private var sweepTimer: DispatchSourceTimer?
 
     init(index: Int, settings: HTTPServerSettings, shutdown: ShutdownFlag, counters: ServerCounters) throws(SocketError) {
         self.settings = settings
         self.shutdown = shutdown
         self.counters = counters
-        self.index = index
         queue = DispatchQueue(label: "sidecar.http.loop\(index)", qos: .userInteractive)
         EventLoopGuard.mark(queue)
         timeouts = EventLoop.timeouts(settings)
         coarseNow = DispatchTime.now().uptimeNanoseconds
-        waiter = try LoopWaiter()
+        poller = sidecar_poller_create()
+        guard poller >= 0 else { throw SocketError.last("epoll_create1") }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        readyFDs = .allocate(capacity: Int(EventLoop.batch))
+        readyEvents = .allocate(capacity: Int(EventLoop.batch))
     }
 
     deinit {
-        // The waiting thread ends, and the waiter closes the epoll fd once it has.
-        waiter.stop()
-        sweepTimer?.cancel()
         readBuffer.deallocate()
+        readyFDs.deallocate()
+        readyEvents.deallocate()
+        // The fd may close only once Dispatch has let go of it: a source still registered when
+        // its fd number is reused (tests open sockets by the thousand) crashed Dispatch's manager
+        // thread. A started loop closes it in the source's cancel handler.
+        if let pollerSource { pollerSource.cancel() } else if !started { _ = Glibc.close(poller) }
     }
 
     func start() {
-        waiter.start(name: "http-loop\(index)") { [weak self] fds, events, count in
-            guard let self else { return false }
-            queue.sync { handleReady(fds, events, count) }
-            return true
-        }
+        started = true
+        let source = DispatchSource.makeReadSource(fileDescriptor: poller, queue: queue)
+        source.setEventHandler { [weak self] in self?.drainReady() }
+        let poller = self.poller
+        source.setCancelHandler { _ = Glibc.close(poller) }
+        source.resume()
+        pollerSource = source
 
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = EventLoop.sweepNanoseconds(settings)
@@ -73,21 +96,50 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func stop() {
-        waiter.stop()
         queue.async { [self] in
+            pollerSource?.cancel()
+            pollerSource = nil
             sweepTimer?.cancel()
             sweepTimer = nil
         }
     }
 
-    /// Handles every socket epoll reported ready, without blocking (level-triggered: what is
-    /// not consumed now is reported again). The waiter's own wake fd is no connection.
-    private func handleReady(_ fds: UnsafePointer<Int32>, _ events: UnsafePointer<UInt32>, _ count: Int) {
-        for i in 0..<count {
-            guard let connection = connections[fds[i]] else { continue }
-            let ready = events[i]
+    /// Handles every socket epoll reports ready, without blocking (level-triggered: what is
+    /// not consumed now is reported again).
+    private func drainReady() {
+        let count = Int(sidecar_poller_wait(poller, readyFDs, readyEvents, EventLoop.batch, 0))
+        for i in 0..<max(count, 0) {
+            guard let connection = connections[readyFDs[i]] else {
+                if let accept = listeners[readyFDs[i]] { acceptRound(readyFDs[i], accept) }
+                continue
+            }
+            let ready = readyEvents[i]
             if ready & 1 != 0 { connection.readable() }
             if ready & 2 != 0 && !connection.isClosed { connection.writable() }
+        }
+    }
+
+    /// Watches `listener` from now on; `accept` takes every waiting connection. On the loop's
+    /// queue.
+    func addListener(_ listener: Int32, accept: @escaping () -> AcceptRound) {
+        listeners[listener] = accept
+        if !watch(listener, interest: 1) { listeners[listener] = nil }
+    }
+
+    /// Stops watching `listener` and closes it. On the loop's queue.
+    func closeListener(_ listener: Int32) {
+        guard listeners.removeValue(forKey: listener) != nil else { return }
+        unwatch(listener)
+        _ = Glibc.close(listener)
+    }
+
+    /// Out of descriptors, a listener stays readable: it is left out of epoll for 100 ms
+    /// instead of waking the loop over and over.
+    private func acceptRound(_ listener: Int32, _ accept: () -> AcceptRound) {
+        guard accept() == .outOfDescriptors else { return }
+        unwatch(listener)
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+            if listeners[listener] != nil { _ = watch(listener, interest: 1) }
         }
     }
 
@@ -159,6 +211,14 @@ extension Duration {
         let ns = nanoseconds
         return ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000)s" : "\(ns / 1_000_000)ms"
     }
+}
+
+/// How a round of accepting on a listener ended.
+enum AcceptRound {
+    /// Nothing more waiting (or the listener failed): wait for it to be readable again.
+    case drained
+    /// EMFILE or ENFILE: connections wait in the backlog until descriptors are free.
+    case outOfDescriptors
 }
 
 /// What the loops count for the server's owner, readable from any thread.

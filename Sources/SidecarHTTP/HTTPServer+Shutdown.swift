@@ -11,14 +11,16 @@ extension HTTPServer {
         state.withLock { state in
             state.shuttingDown = true
             state.onDrained.append(completion)
-            // Refuse new connections now; the fds themselves close when their accept threads
-            // have stopped.
+            // Refuse new connections now; the fds close on the first loop's queue, which
+            // watches them.
             state.listeners.forEach { _ = Glibc.shutdown($0, Int32(SHUT_RDWR)) }
             // The socket file goes now: a client must not find a path nobody answers on.
             if !state.listeners.isEmpty, let unixSocket { _ = unlink(unixSocket) }
+            let listeners = state.listeners
             state.listeners = []
-            state.acceptors.forEach { $0.stop() }
-            state.acceptors = []
+            if let acceptLoop = loops.first {
+                acceptLoop.queue.async { listeners.forEach { acceptLoop.closeListener($0) } }
+            }
         }
         shutdownFlag.set()
         for loop in loops {

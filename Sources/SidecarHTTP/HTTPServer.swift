@@ -6,8 +6,8 @@ import Darwin
 import Dispatch
 import Synchronization
 
-/// A socket-level HTTP/1.1 server: non-blocking sockets, a few serial event loops each waiting
-/// on its own epoll instance, no thread per connection.
+/// A socket-level HTTP/1.1 server: non-blocking sockets, Dispatch sources, a few serial event
+/// loops, no thread per connection.
 public final class HTTPServer: Sendable {
     public let settings: HTTPServerSettings
     let host: String
@@ -24,10 +24,8 @@ public final class HTTPServer: Sendable {
 
     struct State {
         var port = 0
-        /// TCP and/or Unix-domain listeners, each with the thread that accepts on it and closes
-        /// it when stopped.
+        /// TCP and/or Unix-domain listeners, watched by the first loop, which closes them.
         var listeners: [Int32] = []
-        var acceptors: [Acceptor] = []
         var nextLoop = 0
         var shuttingDown = false
         var onDrained: [@Sendable () -> Void] = []
@@ -86,30 +84,30 @@ public final class HTTPServer: Sendable {
             throw error
         }
         loops.forEach { $0.start() }
-        state.withLock { state in
+        // Listeners go into the first loop's epoll; they are watched before `start` returns.
+        let acceptLoop = loops[0]
+        acceptLoop.queue.sync {
             for fd in listeners {
-                let acceptor = Acceptor(listener: fd)
-                acceptor.start { [weak self] in self?.acceptPending(fd) ?? .stop }
-                state.listeners.append(fd)
-                state.acceptors.append(acceptor)
+                acceptLoop.addListener(fd) { [weak self] in self?.acceptPending(fd) ?? .drained }
             }
+        }
+        state.withLock { state in
+            state.listeners = listeners
             state.port = port
         }
         return port
     }
 
-    /// Accepts every connection waiting on `listener`.
-    private func acceptPending(_ listener: Int32) -> Acceptor.Next {
+    /// Takes every connection waiting on `listener`, on the first loop's queue.
+    private func acceptPending(_ listener: Int32) -> AcceptRound {
         while true {
             switch Socket.accept(listener) {
             case .success(let fd):
                 admit(fd)
             case .failure(.system(_, _, let code)) where code == EMFILE || code == ENFILE:
-                // Out of descriptors: the listener stays readable, so wait a little instead of
-                // spinning.
-                return .pause
+                return .outOfDescriptors
             case .failure:
-                return .wait
+                return .drained
             }
         }
     }
