@@ -119,27 +119,37 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Watches `listener` from now on; `accept` takes every waiting connection. On the loop's
-    /// queue.
-    func addListener(_ listener: Int32, accept: @escaping () -> AcceptRound) {
+    /// Watches `listener` from now on; `accept` takes every waiting connection. False when
+    /// epoll refused it. On the loop's queue.
+    func addListener(_ listener: Int32, accept: @escaping () -> AcceptRound) -> Bool {
+        guard watch(listener, interest: 1) else { return false }
         listeners[listener] = accept
-        if !watch(listener, interest: 1) { listeners[listener] = nil }
+        return true
     }
 
-    /// Stops watching `listener` and closes it. On the loop's queue.
-    func closeListener(_ listener: Int32) {
-        guard listeners.removeValue(forKey: listener) != nil else { return }
+    /// Stops watching `listener` and closes it; false if it was not watched here. On the
+    /// loop's queue.
+    @discardableResult
+    func closeListener(_ listener: Int32) -> Bool {
+        guard listeners.removeValue(forKey: listener) != nil else { return false }
         unwatch(listener)
         _ = Glibc.close(listener)
+        return true
     }
 
     /// Out of descriptors, a listener stays readable: it is left out of epoll for 100 ms
     /// instead of waking the loop over and over.
     private func acceptRound(_ listener: Int32, _ accept: () -> AcceptRound) {
-        guard accept() == .outOfDescriptors else { return }
-        unwatch(listener)
-        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
-            if listeners[listener] != nil { _ = watch(listener, interest: 1) }
+        switch accept() {
+        case .drained:
+            break
+        case .outOfDescriptors:
+            unwatch(listener)
+            queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+                if listeners[listener] != nil { _ = watch(listener, interest: 1) }
+            }
+        case .serverGone:
+            closeListener(listener)
         }
     }
 
@@ -219,6 +229,8 @@ enum AcceptRound {
     case drained
     /// EMFILE or ENFILE: connections wait in the backlog until descriptors are free.
     case outOfDescriptors
+    /// The server was released without a shutdown: nobody will accept here again.
+    case serverGone
 }
 
 /// What the loops count for the server's owner, readable from any thread.

@@ -86,10 +86,17 @@ public final class HTTPServer: Sendable {
         loops.forEach { $0.start() }
         // Listeners go into the first loop's epoll; they are watched before `start` returns.
         let acceptLoop = loops[0]
-        acceptLoop.queue.sync {
-            for fd in listeners {
-                acceptLoop.addListener(fd) { [weak self] in self?.acceptPending(fd) ?? .drained }
+        let watched = acceptLoop.queue.sync {
+            listeners.allSatisfy { fd in
+                acceptLoop.addListener(fd) { [weak self] in self?.acceptPending(fd) ?? .serverGone }
             }
+        }
+        guard watched else {
+            let error = SocketError.last("epoll_ctl")
+            acceptLoop.queue.sync {
+                for fd in listeners where !acceptLoop.closeListener(fd) { _ = Glibc.close(fd) }
+            }
+            throw error
         }
         state.withLock { state in
             state.listeners = listeners

@@ -2,7 +2,9 @@
 import Glibc
 #endif
 import Foundation
+import Dispatch
 import SidecarHTTP
+import SidecarTestSupport
 import Testing
 
 @Suite("HTTP server out of descriptors")
@@ -14,6 +16,17 @@ struct OutOfDescriptorsTests {
     func backlogIsServedLater() async {
         await #expect(processExitsWith: .success) {
             let server = try makeServer()
+            // Whatever the server and Dispatch open lazily (the loops' first wakeups, the
+            // timerfd behind asyncAfter) is opened now, while descriptors are plentiful.
+            do {
+                let warmUp = try RawClient(port: server.port)
+                try warmUp.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                guard try warmUp.readResponse()?.status == 200 else { exit(7) }
+            }
+            guard waitUntil({ server.connectionCount == 0 }) else { exit(8) }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { continuation.resume() }
+            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(server.port).bigEndian)
