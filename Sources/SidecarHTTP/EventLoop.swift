@@ -73,7 +73,14 @@ final class EventLoop: @unchecked Sendable {
         // The fd may close only once Dispatch has let go of it: a source still registered when
         // its fd number is reused (tests open sockets by the thousand) crashed Dispatch's manager
         // thread. A started loop closes it in the source's cancel handler.
+        // A server released without a shutdown leaves its listeners here: closed now, so the
+        // port is not left accepting with nobody to answer, and epoll is empty at the cancel.
+        for listener in listeners.keys {
+            unwatch(listener)
+            _ = Glibc.close(listener)
+        }
         if let pollerSource { pollerSource.cancel() } else if !started { _ = Glibc.close(poller) }
+        sweepTimer?.cancel()
     }
 
     func start() {
@@ -119,12 +126,12 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Watches `listener` from now on; `accept` takes every waiting connection. False when
-    /// epoll refused it. On the loop's queue.
-    func addListener(_ listener: Int32, accept: @escaping () -> AcceptRound) -> Bool {
-        guard watch(listener, interest: 1) else { return false }
+    /// Watches `listener` from now on; `accept` takes waiting connections. 0, or the errno of
+    /// epoll's refusal. On the loop's queue.
+    func addListener(_ listener: Int32, accept: @escaping () -> AcceptRound) -> Int32 {
+        guard watch(listener, interest: 1) else { return errno }
         listeners[listener] = accept
-        return true
+        return 0
     }
 
     /// Stops watching `listener` and closes it; false if it was not watched here. On the
@@ -137,13 +144,13 @@ final class EventLoop: @unchecked Sendable {
         return true
     }
 
-    /// Out of descriptors, a listener stays readable: it is left out of epoll for 100 ms
-    /// instead of waking the loop over and over.
+    /// Out of descriptors or memory, a listener stays readable: it is left out of epoll for
+    /// 100 ms instead of waking the loop over and over.
     private func acceptRound(_ listener: Int32, _ accept: () -> AcceptRound) {
         switch accept() {
-        case .drained:
+        case .done:
             break
-        case .outOfDescriptors:
+        case .outOfResources:
             unwatch(listener)
             queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
                 if listeners[listener] != nil { _ = watch(listener, interest: 1) }
@@ -225,10 +232,11 @@ extension Duration {
 
 /// How a round of accepting on a listener ended.
 enum AcceptRound {
-    /// Nothing more waiting (or the listener failed): wait for it to be readable again.
-    case drained
-    /// EMFILE or ENFILE: connections wait in the backlog until descriptors are free.
-    case outOfDescriptors
+    /// Nothing more waiting, the listener failed, or the round took its share: epoll reports
+    /// the listener again while connections wait.
+    case done
+    /// EMFILE, ENFILE, ENOBUFS or ENOMEM: connections wait in the backlog meanwhile.
+    case outOfResources
     /// The server was released without a shutdown: nobody will accept here again.
     case serverGone
 }

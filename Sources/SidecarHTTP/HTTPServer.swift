@@ -83,21 +83,23 @@ public final class HTTPServer: Sendable {
             listeners.forEach { _ = Glibc.close($0) }
             throw error
         }
-        loops.forEach { $0.start() }
-        // Listeners go into the first loop's epoll; they are watched before `start` returns.
+        // Listeners go into the first loop's epoll, watched before `start` returns; the loops
+        // start only once they all are.
         let acceptLoop = loops[0]
-        let watched = acceptLoop.queue.sync {
-            listeners.allSatisfy { fd in
-                acceptLoop.addListener(fd) { [weak self] in self?.acceptPending(fd) ?? .serverGone }
+        let refused: Int32 = acceptLoop.queue.sync {
+            for fd in listeners {
+                let code = acceptLoop.addListener(fd) { [weak self] in self?.acceptPending(fd) ?? .serverGone }
+                if code != 0 { return code }
             }
+            return 0
         }
-        guard watched else {
-            let error = SocketError.last("epoll_ctl")
+        guard refused == 0 else {
             acceptLoop.queue.sync {
                 for fd in listeners where !acceptLoop.closeListener(fd) { _ = Glibc.close(fd) }
             }
-            throw error
+            throw SocketError.system(call: "epoll_ctl", address: nil, errno: refused)
         }
+        loops.forEach { $0.start() }
         state.withLock { state in
             state.listeners = listeners
             state.port = port
@@ -105,19 +107,23 @@ public final class HTTPServer: Sendable {
         return port
     }
 
-    /// Takes every connection waiting on `listener`, on the first loop's queue.
+    /// Takes the connections waiting on `listener`, on the first loop's queue: at most
+    /// `acceptsPerRound`, so a burst of new connections does not hold up that loop's requests.
     private func acceptPending(_ listener: Int32) -> AcceptRound {
-        while true {
+        for _ in 0..<Self.acceptsPerRound {
             switch Socket.accept(listener) {
             case .success(let fd):
                 admit(fd)
-            case .failure(.system(_, _, let code)) where code == EMFILE || code == ENFILE:
-                return .outOfDescriptors
+            case .failure(.system(_, _, let code)) where code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM:
+                return .outOfResources
             case .failure:
-                return .drained
+                return .done
             }
         }
+        return .done
     }
+
+    static let acceptsPerRound = 64
 
     private func admit(_ fd: Int32) {
         let admitted = openConnections.wrappingAdd(1, ordering: .relaxed).newValue

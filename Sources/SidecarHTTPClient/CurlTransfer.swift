@@ -28,6 +28,9 @@ enum CurlTransfer {
         sidecar_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds)
         sidecar_curl_set_pointer(handle, CURLOPT_HTTPHEADER, headerList)
         sidecar_curl_set_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxBodyBytes))
+        // Every encoding libcurl can decode is offered (gzip, deflate...), as URLSession did:
+        // a preload page is mostly repeated keys. The body limit applies to decoded bytes.
+        sidecar_curl_set_pointer(handle, CURLOPT_ACCEPT_ENCODING, "")
         sidecar_curl_set_callback(handle, CURLOPT_WRITEFUNCTION, receiveBody)
         sidecar_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
         sidecar_curl_set_callback(handle, CURLOPT_HEADERFUNCTION, receiveHeader)

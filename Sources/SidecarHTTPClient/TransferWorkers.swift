@@ -63,6 +63,9 @@ final class TransferWorkers: @unchecked Sendable {
                 condition.unlock()
                 job(handle)
                 condition.lock()
+                // Without a handle every job would fail here: end, so the next one starts a
+                // worker that tries libcurl again.
+                if handle == nil { break }
                 continue
             }
             if closed { break }

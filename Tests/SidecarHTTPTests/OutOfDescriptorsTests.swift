@@ -61,6 +61,28 @@ struct OutOfDescriptorsTests {
     }
 }
 
+@Suite("HTTP server released without a shutdown")
+struct ReleasedServerTests {
+    @Test("its listener is closed: connecting is refused, not left hanging")
+    func listenerCloses() throws {
+        var server: HTTPServer? = try makeServer()
+        let port = try #require(server?.port)
+        #expect(port > 0)
+        server = nil
+        #expect(waitUntil { Self.refused(port) })
+    }
+
+    /// Refused outright; a listener nobody accepts on would take the connection into its backlog.
+    private static func refused(_ port: Int) -> Bool {
+        do {
+            _ = try RawClient(port: port, timeoutSeconds: 1)
+            return false
+        } catch {
+            return "\(error)".contains("errno \(ECONNREFUSED)")
+        }
+    }
+}
+
 /// The highest descriptor number in use.
 private func highestOpenDescriptor() -> Int {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
