@@ -75,10 +75,7 @@ final class EventLoop: @unchecked Sendable {
         // thread. A started loop closes it in the source's cancel handler.
         // A server released without a shutdown leaves its listeners here: closed now, so the
         // port is not left accepting with nobody to answer, and epoll is empty at the cancel.
-        for listener in listeners.keys {
-            unwatch(listener)
-            _ = Glibc.close(listener)
-        }
+        for listener in Array(listeners.keys) { closeListener(listener) }
         if let pollerSource { pollerSource.cancel() } else if !started { _ = Glibc.close(poller) }
         sweepTimer?.cancel()
     }

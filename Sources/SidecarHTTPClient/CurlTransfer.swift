@@ -17,7 +17,7 @@ enum CurlTransfer {
         headerList = curl_slist_append(headerList, "Expect:")
         let accumulator = ResponseAccumulator(limit: maxBodyBytes)
         let context = Unmanaged.passUnretained(accumulator).toOpaque()
-        let milliseconds = max(1, Int(timeout.components.seconds) * 1000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000))
+        let milliseconds = max(1, Int(timeout.nanoseconds / 1_000_000))
 
         sidecar_curl_set_pointer(handle, CURLOPT_URL, request.url)
         // Only the web: a misconfigured base URL must not read files or open other protocols.

@@ -42,8 +42,7 @@ public final class HTTPClient: Sendable {
             }
             // Every worker is busy: the deadline may pass before one is free.
             if waits {
-                let (seconds, attoseconds) = timeout.components
-                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))) {
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(timeout.nanoseconds))) {
                     pending.take()?.resume(returning: .failure(.timeout))
                 }
             }
@@ -91,4 +90,13 @@ enum CurlGlobal {
     private static let done: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
 
     static func initialize() { _ = done }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds: the unit Dispatch and libcurl's millisecond options
+    /// are computed from.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
 }

@@ -20,7 +20,7 @@ final class TransferWorkers: @unchecked Sendable {
 
     init(limit: Int, idleTimeout: Duration) {
         self.limit = limit
-        idleSeconds = Double(idleTimeout.components.seconds) + Double(idleTimeout.components.attoseconds) / 1e18
+        idleSeconds = Double(idleTimeout.nanoseconds) / 1e9
     }
 
     /// Runs `job` on a worker with that worker's handle (nil if libcurl could not make one),
