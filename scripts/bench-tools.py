@@ -2,7 +2,6 @@
 """Helpers for scripts/bench-* (standard library only). Each subcommand prints one JSON object
 on stdout; progress goes to stderr.
 
-  usage-load   paced POST /api/v1/usage load over keep-alive connections (bench-mixed)
   snapshot     writes an offline snapshot of N generated customers (bench-memory)
   ready        starts the sidecar, times exec -> first 200 from /readyz, reads memory (bench-memory)
   requests     a fixed number of keep-alive GETs over C connections in lock-step (bench-profile)
@@ -13,168 +12,9 @@ import http.client
 import json
 import os
 import re
-import select
-import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
-
-
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
-def percentile(values, p):
-    if not values:
-        return 0.0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
-
-
-# --- usage-load --------------------------------------------------------------------------
-def usage_load(a):
-    """RATE records/s in batches of BATCH over CONNECTIONS keep-alive connections, paced by the
-    clock (request k of a connection is due at start + k * interval, so a slow answer is made
-    up for, not carried forward). Runs for DURATION seconds, or until SIGTERM."""
-    per_conn = a.rate / a.batch / a.connections   # requests/s on each connection
-    interval = 1.0 / per_conn
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    totals = {"requests": 0, "acked_requests": 0, "acked_records": 0, "non_2xx": 0, "errors": 0, "late": 0}
-    latencies = []
-    statuses = {}
-    count = int(a.duration * per_conn) + 2   # requests per connection
-
-    def request_bytes(index, k):
-        records = []
-        for i in range(a.batch):
-            n = (index * 1_000_000 + k) * a.batch + i
-            records.append({
-                "customerId": "synthetic-%06d" % (a.first_customer + n % a.customers),
-                "featureId": a.feature, "value": 1,
-                "idempotencyKey": "%s-%d-%d-%d" % (a.key_prefix, index, k, i)})
-        body = json.dumps({"usages": records}, separators=(",", ":")).encode()
-        return (b"POST /api/v1/usage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                b"Content-Length: %d\r\n\r\n" % len(body)) + body
-
-    def connect():
-        sock = socket.create_connection(("127.0.0.1", a.port), timeout=10)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-
-    # One thread drives every connection with select(): each connection has at most one request
-    # in flight, sent when it is due. Every request is encoded before the clock starts and
-    # answers are read from raw sockets: with a thread per connection, http.client and
-    # json.dumps per request, this client took ~0.14 s of CPU per second from the core wrk runs
-    # on, which lowered the very check figures the scenario compares.
-    encoded = [[request_bytes(index, k) for k in range(count)] for index in range(a.connections)]
-    socks = [connect() for _ in range(a.connections)]
-    buffers = [b""] * a.connections
-    next_k = [0] * a.connections
-    sent_at = [None] * a.connections            # when the request in flight was sent
-    start = time.monotonic() + 0.05
-    end = start + a.duration
-    due_of = lambda index: start + index * interval / a.connections + next_k[index] * interval
-
-    def answered(index, status, data):
-        totals["requests"] += 1
-        statuses[status] = statuses.get(status, 0) + 1
-        latencies.append(time.monotonic() - sent_at[index])
-        if 200 <= status < 300:
-            totals["acked_requests"] += 1
-            # One measurement per record, each with its customerId (Stigg's shape).
-            totals["acked_records"] += data.count(b'"customerId":')
-        else:
-            totals["non_2xx"] += 1
-            if totals["non_2xx"] <= 3:
-                log("usage-load: %d %s" % (status, data[:200]))
-
-    def failed(index, error):
-        totals["requests"] += 1
-        totals["errors"] += 1
-        if totals["errors"] <= 3:
-            log("usage-load: error %r" % error)
-        socks[index].close()
-        socks[index] = connect()
-        buffers[index] = b""
-        sent_at[index] = None
-
-    def parse(index):
-        """(status, body) once a whole answer is buffered, else None."""
-        buffer = buffers[index]
-        head_end = buffer.find(b"\r\n\r\n")
-        if head_end < 0:
-            return None
-        head = buffer[:head_end]
-        match = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-        length = int(match.group(1)) if match else 0
-        if len(buffer) < head_end + 4 + length:
-            return None
-        buffers[index] = buffer[head_end + 4 + length:]
-        return int(head[9:12]), buffer[head_end + 4:head_end + 4 + length]
-
-    if a.steady_file:
-        steady_at = start + 1.0
-    while not stop.is_set():
-        now = time.monotonic()
-        if a.steady_file and now >= steady_at:
-            open(a.steady_file, "w").close()
-            a.steady_file = None
-        idle = [i for i in range(a.connections) if sent_at[i] is None and next_k[i] < count and due_of(i) < end]
-        busy = [i for i in range(a.connections) if sent_at[i] is not None]
-        if not idle and not busy:
-            break
-        for i in idle:
-            due = due_of(i)
-            if due > now:
-                continue
-            if now - due > 0.010:
-                totals["late"] += 1
-            try:
-                sent_at[i] = time.monotonic()
-                socks[i].sendall(encoded[i][next_k[i]])
-            except OSError as e:
-                failed(i, e)
-            next_k[i] += 1
-        waits = [due_of(i) - now for i in idle if sent_at[i] is None and next_k[i] < count and due_of(i) < end]
-        if a.steady_file:
-            waits.append(steady_at - now)
-        timeout = max(0.0, min(waits)) if waits else 1.0
-        readable = [socks[i] for i in range(a.connections) if sent_at[i] is not None]
-        if readable:
-            ready, _, _ = select.select(readable, [], [], timeout)
-        else:
-            stop.wait(timeout)
-            ready = []
-        for sock in ready:
-            i = socks.index(sock)
-            try:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise OSError("connection closed")
-            except OSError as e:
-                failed(i, e)
-                continue
-            buffers[i] += chunk
-            answer = parse(i)
-            if answer is not None:
-                answered(i, *answer)
-                sent_at[i] = None
-    for sock in socks:
-        sock.close()
-    elapsed = max(1e-9, min(time.monotonic(), end) - start)
-    cpu = os.times()
-    totals.update({
-        "seconds": round(elapsed, 3),
-        "records_per_s": round(totals["acked_records"] / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
-        "max_ms": round(max(latencies) * 1000 if latencies else 0, 2),
-        "statuses": statuses,
-        "client_cpu_s": round(cpu.user + cpu.system, 2)})
-    print(json.dumps(totals))
 
 
 # --- snapshot ----------------------------------------------------------------------------
@@ -451,17 +291,6 @@ def callgrind(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    u = sub.add_parser("usage-load")
-    u.add_argument("--port", type=int, required=True)
-    u.add_argument("--rate", type=float, default=2000, help="records per second")
-    u.add_argument("--batch", type=int, default=10)
-    u.add_argument("--connections", type=int, default=4)
-    u.add_argument("--customers", type=int, default=50)
-    u.add_argument("--first-customer", type=int, default=2)
-    u.add_argument("--feature", default="feature-api-calls")
-    u.add_argument("--duration", type=float, required=True)
-    u.add_argument("--key-prefix", required=True)
-    u.add_argument("--steady-file")
     s = sub.add_parser("snapshot")
     s.add_argument("--customers", type=int, required=True)
     s.add_argument("--out", required=True)
@@ -487,7 +316,7 @@ def main():
     c.add_argument("--count", nargs=2, action="append", metavar=("LABEL", "REGEX"))
     c.add_argument("--tree", action="append", metavar="REGEX", help="list the callees of the (up to 3) costliest functions matching")
     a = p.parse_args()
-    {"usage-load": usage_load, "snapshot": snapshot, "ready": ready, "requests": requests, "callgrind": callgrind}[a.cmd](a)
+    {"snapshot": snapshot, "ready": ready, "requests": requests, "callgrind": callgrind}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,15 @@ extension JSONValue {
             writer.raw("]")
         case .object(let fields):
             writer.raw("{")
-            for (index, key) in fields.keys.sorted(by: JSONValue.keyOrder).enumerated() {
+            // Ranked once per key, not once per comparison: usage answers are written 2,000
+            // times a second under `scripts/bench mixed`, on the core wrk measures from.
+            let ordered = fields.map { (rank: JSONValue.rank(of: $0.key), key: $0.key, value: $0.value) }
+                .sorted { $0.rank != $1.rank ? $0.rank < $1.rank : $0.key < $1.key }
+            for (index, field) in ordered.enumerated() {
                 if index > 0 { writer.raw(",") }
-                writer.string(key)
+                writer.string(field.key)
                 writer.raw(":")
-                (fields[key] ?? .null).write(into: &writer)
+                field.value.write(into: &writer)
             }
             writer.raw("}")
         }
@@ -42,10 +46,8 @@ extension JSONValue {
 
     private static let leadingKeys = ["type", "isGranted", "accessDeniedReason", "id", "data"]
 
-    private static func keyOrder(_ a: String, _ b: String) -> Bool {
-        let rankA = leadingKeys.firstIndex(of: a) ?? leadingKeys.count
-        let rankB = leadingKeys.firstIndex(of: b) ?? leadingKeys.count
-        return rankA != rankB ? rankA < rankB : a < b
+    private static func rank(of key: String) -> Int {
+        leadingKeys.firstIndex(of: key) ?? leadingKeys.count
     }
 
     var stringValue: String? { if case .string(let value) = self { value } else { nil } }
