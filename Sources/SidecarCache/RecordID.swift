@@ -1,11 +1,14 @@
+import SidecarSQLite
+
 /// Random (version 4) UUIDs in lowercase, the form of the ids usage and events are answered
-/// with. Foundation's `UUID()` on Linux opens, reads and closes `/dev/urandom` for each one:
-/// three system calls per record, 2,000 a second under the §9 mixed load. The system random
-/// generator uses `getrandom(2)`, with no file descriptor.
+/// with. Foundation's `UUID()` on Linux opens, reads and closes `/dev/urandom` for each one, and
+/// the system generator makes a `getrandom(2)` call per 64 bits: at 2,000 records a second
+/// (the §9 mixed load) either showed in the profile. SQLite's generator, seeded once from the
+/// operating system, makes none.
 enum RecordID {
     static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return format(high: generator.next(), low: generator.next())
+        let (high, low) = Randomness.next128()
+        return format(high: high, low: low)
     }
 
     /// The 128 bits `high` then `low`, with the version (4) and variant (10xx) bits set,
