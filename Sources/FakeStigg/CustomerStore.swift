@@ -78,17 +78,23 @@ struct CustomerStore {
     /// Applies one usage report to the FEATURE entitlement's `currentUsage` (DELTA adds, SET
     /// replaces) and returns the updated entitlement; nil when the state has no such feature.
     mutating func applyUsage(customerId: String, resourceId: String?, featureId: String, value: Double, set: Bool) -> JSONValue? {
+        let key = StateKey(customerId: customerId, resourceId: resourceId)
         guard case .state(var state) = lookup(customerId: customerId, resourceId: resourceId),
               var list = state["entitlements"]?.arrayValue,
               let index = list.firstIndex(where: {
                   $0["type"]?.stringValue == "FEATURE" && $0["feature"]?["id"]?.stringValue == featureId
               }) else { return nil }
+        // Each level is taken out of its parent before it changes, so nothing is shared and
+        // nothing is copied: the whole state was copied per record before.
+        states[key] = nil
+        state.set("entitlements", .null)
         var entitlement = list[index]
+        list[index] = .null
         let current = entitlement["currentUsage"]?.numberValue ?? 0
         entitlement.set("currentUsage", .number(set ? value : current + value))
         list[index] = entitlement
         state.set("entitlements", .array(list))
-        states[StateKey(customerId: customerId, resourceId: resourceId)] = state
+        states[key] = state
         return entitlement
     }
 

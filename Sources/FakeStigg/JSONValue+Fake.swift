@@ -59,6 +59,9 @@ extension JSONValue {
     /// Sets a key on an object; a no-op on anything else.
     mutating func set(_ key: String, _ value: JSONValue) {
         guard case .object(var fields) = self else { return }
+        // Let go of our own reference first, so `fields` is the only one and changes in place
+        // instead of being copied.
+        self = .null
         fields[key] = value
         self = .object(fields)
     }
