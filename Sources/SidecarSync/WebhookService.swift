@@ -72,12 +72,21 @@ public final class WebhookService: Sendable {
                 count(.duplicate, at: at)
                 return completion(.success(.duplicate))
             }
-            // States some other sidecar holds are refreshed here too, once for the fleet.
+            // States some other sidecar holds are refreshed here too, once for the fleet. So is
+            // a key whose first read is under way elsewhere (its lease held, nothing shared yet):
+            // that read may have left before the change. The lease is asked about first: its
+            // holder shares before it lets go, so a read finishing in between is still found.
             var extra = inFlight
             switch event.effect {
             case .refreshState(let key):
-                if case .hit = await fleet.read(key, counted: false) { extra.append(key) }
+                if await fleet.leaseHeld(key) == true {
+                    extra.append(key)
+                } else if case .hit = await fleet.read(key, counted: false) {
+                    extra.append(key)
+                }
             case .refreshCustomer(let customerId):
+                let own = StateKey(customerId: customerId, resourceId: nil)
+                if await fleet.leaseHeld(own) == true { extra.append(own) }
                 extra += await fleet.sharedKeys(customerId: customerId) ?? []
             case .refreshAll:
                 // Every state the fleet shares, refreshed here once for all (the others take
@@ -86,6 +95,8 @@ public final class WebhookService: Sendable {
             case .ignore:
                 break
             }
+            var seen = Set<StateKey>()
+            extra = extra.filter { seen.insert($0).inserted }
             record(event, extraKeys: extra, at: at, engine: engine) { result in
                 if case .failure = result, claimed == true {
                     // Nothing was recorded: Stigg's retry must not be taken for a duplicate.

@@ -47,6 +47,11 @@ extension FleetSuite {
             let sidecars = try await harness.startFleet(2) { $0.webhookSecret = "whsec-fleet-3" }
             #expect(try sidecars[1].check("demo-team").status == 200)
             #expect(harness.reads("demo-team") == 1)
+            // The read's state reaches Redis just after its answer; until then another sidecar
+            // knows of the key by its lease (the next test).
+            let redis = harness.redisClient()
+            defer { redis.shutdown() }
+            #expect(await eventually { (try? await redis.get("test:state:demo-team:")) != nil })
             try harness.fake.setEntitlements(customerId: "demo-team", json: #"{"accessDeniedReason":"NoActiveSubscription","entitlements":[]}"#)
             let delivery = await harness.fake.sendWebhook(
                 to: "http://127.0.0.1:\(sidecars[0].port)/webhooks/stigg", secret: "whsec-fleet-3", type: "subscription.updated", customerId: "demo-team")
@@ -55,6 +60,23 @@ extension FleetSuite {
                 (try? sidecars[1].check("demo-team"))?.data["accessDeniedReason"] as? String == "NoActiveSubscription"
             })
             #expect(harness.reads("demo-team") == 2)
+            await harness.stop()
+        }
+
+        @Test("a webhook that lands while another sidecar's first read of the customer is on the wire (lease held, nothing shared) is refreshed here")
+        func webhookDuringReadElsewhere() async throws {
+            let harness = try FleetHarness()
+            let sidecars = try await harness.startFleet(2) { $0.webhookSecret = "whsec-fleet-8" }
+            let redis = harness.redisClient()
+            defer { redis.shutdown() }
+            // Another sidecar's read of demo-team has left but not come back: it may carry the
+            // state from before the change, and nothing of it is in Redis yet.
+            #expect(try await redis.set("test:lease:demo-team:", Array("elsewhere/1".utf8), expiresIn: .seconds(10)))
+            let delivery = await harness.fake.sendWebhook(
+                to: "http://127.0.0.1:\(sidecars[0].port)/webhooks/stigg", secret: "whsec-fleet-8", type: "subscription.updated", customerId: "demo-team")
+            #expect(delivery.status == 202)
+            #expect(await eventually(timeout: .seconds(3)) { harness.reads("demo-team") == 1 })
+            #expect(await eventually { (try? await redis.get("test:state:demo-team:")) != nil })
             await harness.stop()
         }
 
