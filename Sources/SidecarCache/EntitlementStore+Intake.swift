@@ -5,7 +5,9 @@ import Synchronization
 
 // Usage and event intake with group commit: the requests that arrive while one transaction
 // commits go into the next one, and each is answered once its transaction is durable. One
-// request's failure (a full outbox) undoes only that request, through a savepoint.
+// request's failure (a full outbox) undoes only that request, through a savepoint. A group
+// is paced (Pacer.swift) between records and states, so a large one does not hold the core
+// the event loops share.
 
 /// One intake request and the caller waiting for it.
 enum IntakeJob: Sendable {
@@ -104,9 +106,13 @@ extension EntitlementStore {
         var finish: [() -> Void] = []
         do {
             try db.transaction {
-                for job in jobs { finish.append(apply(job, db: db, group: &group)) }
+                var pacer = Pacer(pacing)
+                for job in jobs { finish.append(apply(job, db: db, group: &group, pacer: &pacer)) }
                 // Once per state however many records of the group changed it.
-                for cached in group.replacements.values { try Self.writeUsageChange(cached, to: db) }
+                for cached in group.replacements.values {
+                    try Self.writeUsageChange(cached, to: db)
+                    pacer.pace()
+                }
             }
         } catch {
             let failure = StoreError(error)
@@ -128,14 +134,14 @@ extension EntitlementStore {
 
     /// Applies one request inside the group's transaction (in a savepoint of its own) and
     /// returns how to answer it once the group is committed.
-    private func apply(_ job: IntakeJob, db: Database, group: inout IntakeGroup) -> () -> Void {
+    private func apply(_ job: IntakeJob, db: Database, group: inout IntakeGroup, pacer: inout Pacer) -> () -> Void {
         var attempt = group
         switch job {
         case .usage(let inputs, let mode, let now, let limit, let makeId, let done):
             do {
                 let acks = try db.transaction {
                     try checkRoom(for: inputs.count, mode: mode, limit: limit, group: attempt, db: db)
-                    return try insertUsage(inputs, mode: mode, now: now, makeId: makeId, db: db, group: &attempt)
+                    return try insertUsage(inputs, mode: mode, now: now, makeId: makeId, db: db, group: &attempt, pacer: &pacer)
                 }
                 group = attempt
                 return { done(.success(acks)) }
@@ -146,7 +152,7 @@ extension EntitlementStore {
             do {
                 let ids = try db.transaction {
                     try checkRoom(for: events.count, mode: mode, limit: limit, group: attempt, db: db)
-                    return try insertEvents(events, mode: mode, now: now, makeId: makeId, db: db, group: &attempt)
+                    return try insertEvents(events, mode: mode, now: now, makeId: makeId, db: db, group: &attempt, pacer: &pacer)
                 }
                 group = attempt
                 return { done(.success(ids)) }
@@ -163,7 +169,8 @@ extension EntitlementStore {
     }
 
     private func insertUsage(
-        _ inputs: [UsageInput], mode: IntakeMode, now: Date, makeId: () -> String, db: Database, group: inout IntakeGroup
+        _ inputs: [UsageInput], mode: IntakeMode, now: Date, makeId: () -> String, db: Database, group: inout IntakeGroup,
+        pacer: inout Pacer
     ) throws -> [UsageAck] {
         let acceptedAt = Timestamp.formatRFC3339(now)
         var acks: [UsageAck] = []
@@ -171,6 +178,7 @@ extension EntitlementStore {
         // them and the lookup per record (a statement step each) is skipped.
         let anyDeadLetters = try tally(db) { _ in }.deadLetters > 0
         for input in inputs {
+            pacer.pace()
             let key = input.stateKey
             let current: CachedState? = group.replacements[key] ?? {
                 if case .state(let cached) = lookup(key) { return cached }
@@ -224,11 +232,13 @@ extension EntitlementStore {
     }
 
     private func insertEvents(
-        _ events: [EventInput], mode: IntakeMode, now: Date, makeId: () -> String, db: Database, group: inout IntakeGroup
+        _ events: [EventInput], mode: IntakeMode, now: Date, makeId: () -> String, db: Database, group: inout IntakeGroup,
+        pacer: inout Pacer
     ) throws -> [String] {
         let acceptedAt = Timestamp.formatRFC3339(now)
         var ids: [String] = []
         for event in events {
+            pacer.pace()
             if let earlier = try Self.existing(.event, key: event.idempotencyKey, db: db) {
                 ids.append(earlier.recordId)
                 continue

@@ -28,6 +28,8 @@ public final class EntitlementStore: Sendable {
     let importedAt = Mutex<[StateOrigin: Date]>([:])
     /// Intake requests waiting for the next group commit.
     let intake = Mutex(IntakeBacklog())
+    /// How usage bookkeeping (intake groups, marking batches sent) shares its core.
+    let pacing: Pacing
 
     /// What opening found: a corrupt file moved aside is reported so the caller can say so.
     public struct Opened: Sendable {
@@ -38,19 +40,25 @@ public final class EntitlementStore: Sendable {
     /// Opens (creating or migrating) the database. A corrupt file is moved aside and a fresh
     /// one started; a database from a newer schema is refused (`StoreError.newerSchema`).
     public static func open(path: String) throws(StoreError) -> Opened {
+        try open(path: path, pacing: .standard)
+    }
+
+    /// `open` with the pacing of background work given (tests watch it with a clock of their own).
+    static func open(path: String, pacing: Pacing) throws(StoreError) -> Opened {
         do {
             // The full check reads every page (1.8 s on 1M states): only after a crash.
             let opened = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose)
             return Opened(
-                store: try EntitlementStore(connection: opened.connection),
+                store: try EntitlementStore(connection: opened.connection, pacing: pacing),
                 recovery: opened.recovery.map { StoreRecovery(movedTo: $0.movedTo, cause: "\($0.cause)") })
         } catch {
             throw StoreError(error)
         }
     }
 
-    init(connection: SQLiteConnection) throws {
+    init(connection: SQLiteConnection, pacing: Pacing = .standard) throws {
         self.connection = connection
+        self.pacing = pacing
         let counts = try connection.sync { db in try Self.persistedCounts(db) }
         persisted.withLock { $0 = counts }
         _ = try connection.sync { db in try tally(db) { _ in } }

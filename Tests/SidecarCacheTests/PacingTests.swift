@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import SidecarCache
+@testable import SidecarModel
+
+/// Background store work gives its core up for a moment after each slice (Pacer.swift).
+@Suite("Pacing of background store work")
+struct PacingTests {
+    /// A clock the test sets by hand, and the pauses asked of it.
+    final class ManualClock: Sendable {
+        let start = ContinuousClock.now
+        let elapsed = Mutex(Duration.zero)
+        let pauses = Mutex<[Duration]>([])
+        /// When set, every reading moves the clock on by this much, as if work ran in between.
+        let step: Duration
+
+        init(step: Duration = .zero) { self.step = step }
+
+        func pacing(slice: Duration) -> Pacing {
+            Pacing(
+                slice: slice, pause: .microseconds(50),
+                now: { self.start + self.elapsed.withLock { elapsed in
+                    elapsed += self.step
+                    return elapsed
+                } },
+                sleep: { pause in self.pauses.withLock { $0.append(pause) } })
+        }
+
+        func set(_ value: Duration) { elapsed.withLock { $0 = value } }
+        var pauseCount: Int { pauses.withLock { $0.count } }
+    }
+
+    @Test("no pause before a slice has passed; then one per slice, counted from the last pause")
+    func slices() {
+        let clock = ManualClock()
+        var pacer = Pacer(clock.pacing(slice: .microseconds(200)))
+        clock.set(.microseconds(150))
+        pacer.pace()
+        #expect(clock.pauseCount == 0)
+        clock.set(.microseconds(200))
+        pacer.pace()
+        #expect(clock.pauses.withLock { $0 } == [.microseconds(50)])
+        clock.set(.microseconds(350))
+        pacer.pace()
+        #expect(clock.pauseCount == 1, "150 µs since the last pause")
+        clock.set(.microseconds(400))
+        pacer.pace()
+        #expect(clock.pauseCount == 2)
+    }
+
+    @Test("the real pause sleeps at least as long as asked")
+    func realPause() {
+        let pacing = Pacing(slice: .zero, pause: .milliseconds(2))
+        var pacer = Pacer(pacing)
+        let started = ContinuousClock.now
+        pacer.pace()
+        #expect(ContinuousClock.now - started >= .milliseconds(2))
+    }
+
+    func makeStore(_ pacing: Pacing) throws -> EntitlementStore {
+        let path = try makeTempDirectory("pacing-test").appendingPathComponent("cache.sqlite").path
+        let store = try EntitlementStore.open(path: path, pacing: pacing).store
+        try store.loadLazily(origin: .upstream)
+        return store
+    }
+
+    @Test("marking a batch sent pauses between its statements and still marks every record")
+    func markSentPaced() throws {
+        let clock = ManualClock()
+        let store = try makeStore(clock.pacing(slice: .zero))
+        let outbox = OutboxTests()
+        let customers = (1...3).map { StateKey(customerId: "c\($0)") }
+        for key in customers {
+            try store.put(key, state(metered(limit: 1000, current: 0)), origin: .upstream, syncedAt: OutboxTests.syncedAt)
+        }
+        let records = (0..<60).map { outbox.record(1, customer: "c\($0 % 3 + 1)") }
+        _ = try store.acceptUsage(records, mode: .forward, now: OutboxTests.now, limit: 100)
+        let intakePauses = clock.pauseCount
+        #expect(intakePauses >= 1, "the intake group paused")
+        let pending = try store.pendingRecords(.usage, limit: 100)
+        #expect(pending.count == 60)
+        let delivered = customers.map { DeliveredUsage(key: $0, featureId: "feature-api-calls", currentUsage: 25) }
+        try store.markSent(pending, usage: delivered, now: OutboxTests.now)
+        #expect(clock.pauseCount - intakePauses >= (60 + EntitlementStore.markSentChunk - 1) / EntitlementStore.markSentChunk)
+        #expect(store.outboxCounts() == OutboxCounts(pending: 0, sent: 60))
+        #expect(try store.pendingRecords(.usage, limit: 100).isEmpty)
+        for key in customers {
+            guard case .state(let cached) = store.lookup(key) else {
+                Issue.record("\(key) is not cached")
+                continue
+            }
+            #expect(cached.state.feature("feature-api-calls")?.currentUsage == 25)
+        }
+    }
+}
