@@ -72,21 +72,14 @@ public final class WebhookService: Sendable {
                 count(.duplicate, at: at)
                 return completion(.success(.duplicate))
             }
-            // States some other sidecar holds are refreshed here too, once for the fleet. So is
-            // a key whose first read is under way elsewhere (its lease held, nothing shared yet):
-            // that read may have left before the change. The lease is asked about first: its
-            // holder shares before it lets go, so a read finishing in between is still found.
+            // States some other sidecar holds are refreshed here too, once for the fleet.
             var extra = inFlight
             switch event.effect {
             case .refreshState(let key):
-                if await fleet.leaseHeld(key) == true {
-                    extra.append(key)
-                } else if case .hit = await fleet.read(key, counted: false) {
-                    extra.append(key)
-                }
+                if await Self.heldInFleet(key, fleet) { extra.append(key) }
             case .refreshCustomer(let customerId):
                 let own = StateKey(customerId: customerId, resourceId: nil)
-                if await fleet.leaseHeld(own) == true { extra.append(own) }
+                if await Self.heldInFleet(own, fleet) { extra.append(own) }
                 extra += await fleet.sharedKeys(customerId: customerId) ?? []
             case .refreshAll:
                 // Every state the fleet shares, refreshed here once for all (the others take
@@ -104,6 +97,20 @@ public final class WebhookService: Sendable {
                 }
                 completion(result)
             }
+        }
+    }
+
+    /// Whether the fleet holds something of `key` that a change makes stale: a first read
+    /// under way elsewhere (its lease held, nothing shared yet; it may have left before the
+    /// change), a shared state, or a shared not-found (the customer may just have been created,
+    /// and every sidecar would answer "not found" until the marker expires). The lease is asked
+    /// about first: its holder shares before it lets go, so a read finishing in between is
+    /// still found.
+    private static func heldInFleet(_ key: StateKey, _ fleet: Fleet) async -> Bool {
+        if await fleet.leaseHeld(key) == true { return true }
+        switch await fleet.read(key, counted: false) {
+        case .hit, .notFound: return true
+        case .miss, .error: return false
         }
     }
 
