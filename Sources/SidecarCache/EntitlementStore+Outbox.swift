@@ -25,22 +25,22 @@ extension EntitlementStore {
         }
     }
 
-    /// Records marked sent per statement: a batch of 100 in one statement held the core for
-    /// ~400 µs, so `markSent` marks it in pieces and lets the pacer act between them.
+    /// Records marked sent per statement: one statement for a batch (~75 records) held the
+    /// core for ~400 µs, so `markSent` marks it in pieces and lets the pacer act between them.
     static let markSentChunk = 25
 
     /// Upstream accepted `records`: they leave the queue (kept for deduplication), and each
     /// `usage` value it returned replaces the cached usage of that feature, plus whatever is
     /// still queued for it locally.
     public func markSent(_ records: [OutboxRecord], usage: [DeliveredUsage], now: Date) throws {
+        // The forwarder calls this right after parsing upstream's answer on the same thread
+        // (~0.25 ms), which no pacer saw: a pause first, before the store's queue is taken.
+        pacing.sleep(pacing.pause)
         try connection.sync { db in
             var replacements: [CachedState] = []
             var marked = 0
             try db.transaction {
                 var pacer = Pacer(pacing)
-                // The forwarder calls this right after parsing upstream's answer (~0.25 ms on
-                // the same thread), which the pacer did not see.
-                pacer.pause()
                 for start in stride(from: 0, to: records.count, by: Self.markSentChunk) {
                     try db.execute(
                         "UPDATE outbox SET status = 'sent', sent_at = ? WHERE seq IN (SELECT value FROM json_each(?)) AND status = 'pending'",

@@ -1,20 +1,25 @@
-import Glibc
+import Foundation
 
 /// How usage bookkeeping shares a core with the HTTP event loops: after `slice` of work it
 /// sleeps for `pause`, at the next point where stopping is safe (between records, states or
 /// statements of one transaction).
 ///
-/// Why: marking a batch of ~75 records sent took 0.7 ms of CPU (median; up to 2.6 ms) and a
+/// Why: marking a batch of ~75 records sent took 0.7 ms of CPU (median; up to 2.9 ms) and a
 /// 10-record intake request 0.3 ms. On the kernel this was measured on (EEVDF, `HZ=250`, no
 /// high-resolution tick) a thread the scheduler picks ahead of a runnable event loop keeps the
 /// core until it blocks or the next tick, and under the §9 mixed load those waits made the
-/// check p99 (docs/benchmarks.md, "sixth session"). A sleep hands the core back at once; the
-/// work costs no more CPU, only a little more wall time. Lower priorities did not do this:
-/// nice 5 or 10 changed nothing, SCHED_IDLE starved intake. SQLite's own pieces (a commit, a
-/// WAL checkpoint) cannot be split and are not paced.
+/// check p99 (docs/benchmarks.md, "sixth session"). A sleep hands the core back at once.
+/// Lower priorities did not do this: nice 5 or 10 changed nothing, SCHED_IDLE starved intake.
+/// SQLite's own pieces (a commit, a WAL checkpoint) cannot be split and are not paced.
 ///
-/// Only the store's queue and the forwarder's thread sleep here, never an event loop: the
-/// store's blocking calls trap on one in debug builds (`setBlockingCheck`).
+/// What it costs: usage answers wait for the pauses (`POST /api/v1/usage` p50 ≈ 1.5 ms instead
+/// of ≈ 1 ms under the mixed load), and on an otherwise idle core each pause is a wake-up of
+/// its own (a few µs of CPU per record). The kernel's timer slack stretches a 50 µs pause to
+/// ≈ 100–130 µs.
+///
+/// Only two kinds of thread pace: the store's queue (intake groups, entered through
+/// `connection.async`) and the usage forwarder's task (`markSent`). No event loop handler calls
+/// either path; a handler that needs the store answers later from its queue.
 struct Pacing: Sendable {
     let slice: Duration
     let pause: Duration
@@ -53,12 +58,6 @@ struct Pacer {
     /// Sleeps for the pause when a slice has passed since the start or the last pause.
     mutating func pace() {
         guard pacing.now() - since >= pacing.slice else { return }
-        pause()
-    }
-
-    /// Sleeps for the pause now: for work that starts right after other work on the same
-    /// thread, which the pacer did not see.
-    mutating func pause() {
         pacing.sleep(pacing.pause)
         since = pacing.now()
     }

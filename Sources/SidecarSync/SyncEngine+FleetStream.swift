@@ -113,13 +113,14 @@ extension SyncEngine {
     /// Updates the held keys the changes name, newest shared copy first. A key held only on
     /// disk is updated there; a key not held is not fetched. A key remembered as not found is
     /// forgotten when a state was shared since (the customer was created): the next check
-    /// reads it instead of repeating "not found" until the TTL runs out.
+    /// reads it instead of repeating "not found" until the TTL runs out. At the same
+    /// millisecond the state wins, as it does in Redis (`Fleet.interpret`).
     private func apply(_ changes: [FleetChange], fleet: Fleet) async {
         var wanted: [StateKey: FleetChange] = [:]
         var held: [StateKey: Date] = [:]
         let at = now()
         for change in changes {
-            if let since = notFound.lookup(change.key, at: at), change.syncedAtMs > SharedState.milliseconds(since) {
+            if let since = notFound.lookup(change.key, at: at), change.syncedAtMs >= SharedState.milliseconds(since) {
                 notFound.remove(change.key)
             }
             if let earlier = wanted[change.key], (earlier.syncedAtMs, earlier.usageAtMs) >= (change.syncedAtMs, change.usageAtMs) { continue }
