@@ -27,7 +27,7 @@ extension Application {
         }
         let policy = EntitlementService.Policy(maxStaleness: config.maxStaleness, serveStale: config.stalePolicy == .serve)
 
-        let store = try openStore(path: config.dbPath, logger: logger)
+        let store = try openStore(path: config.dbPath, usagePacing: config.usagePacing, logger: logger)
         if config.isOffline {
             let loadedAt = try loadOfflineSnapshot(config.offlineFile, into: store, now: now, logger: logger)
             let service = EntitlementService(store: store, mode: .offline(loadedAt: loadedAt), policy: policy, now: now)
@@ -117,9 +117,9 @@ extension Application {
         return loadedAt
     }
 
-    private static func openStore(path: String, logger: Logger) throws -> EntitlementStore {
+    private static func openStore(path: String, usagePacing: Bool, logger: Logger) throws -> EntitlementStore {
         do {
-            let opened = try EntitlementStore.open(path: path)
+            let opened = try EntitlementStore.open(path: path, usagePacing: usagePacing)
             if let recovery = opened.recovery {
                 // Loud on purpose: cached data was lost and the operator should know why.
                 logger.critical("database was corrupt; moved aside and starting cold", metadata: [

@@ -35,7 +35,7 @@ extension EntitlementStore {
     public func markSent(_ records: [OutboxRecord], usage: [DeliveredUsage], now: Date) throws {
         // The forwarder calls this right after parsing upstream's answer on the same thread
         // (~0.25 ms), which no pacer saw: a pause first, before the store's queue is taken.
-        pacing.sleep(pacing.pause)
+        if !pacing.isOff { pacing.sleep(pacing.pause) }
         try connection.sync { db in
             var replacements: [CachedState] = []
             var marked = 0

@@ -39,8 +39,10 @@ public final class EntitlementStore: Sendable {
 
     /// Opens (creating or migrating) the database. A corrupt file is moved aside and a fresh
     /// one started; a database from a newer schema is refused (`StoreError.newerSchema`).
-    public static func open(path: String) throws(StoreError) -> Opened {
-        try open(path: path, pacing: .standard)
+    /// `usagePacing` (`SIDECAR_USAGE_PACING`): whether usage bookkeeping pauses to let the event
+    /// loops run (Pacer.swift).
+    public static func open(path: String, usagePacing: Bool = true) throws(StoreError) -> Opened {
+        try open(path: path, pacing: usagePacing ? .standard : .off)
     }
 
     /// `open` with the pacing of background work given (tests watch it with a clock of their own).

@@ -15,7 +15,8 @@ import Foundation
 /// What it costs: usage answers wait for the pauses (`POST /api/v1/usage` p50 ≈ 1.5 ms instead
 /// of ≈ 1 ms under the mixed load), and on an otherwise idle core each pause is a wake-up of
 /// its own (a few µs of CPU per record). The kernel's timer slack stretches a 50 µs pause to
-/// ≈ 100–130 µs.
+/// ≈ 100–130 µs. `SIDECAR_USAGE_PACING=false` turns it off, e.g. where the store's threads
+/// never share a core with the event loops.
 ///
 /// Only two kinds of thread pace: the store's queue (intake groups, entered through
 /// `connection.async`) and the usage forwarder's task (`markSent`). No event loop handler calls
@@ -28,6 +29,10 @@ struct Pacing: Sendable {
     let sleep: @Sendable (Duration) -> Void
 
     static let standard = Pacing(slice: .microseconds(200), pause: .microseconds(50))
+    /// Never pauses (`SIDECAR_USAGE_PACING=false`).
+    static let off = Pacing(slice: .zero, pause: .zero)
+
+    var isOff: Bool { pause == .zero }
 
     init(slice: Duration, pause: Duration) {
         self.init(slice: slice, pause: pause, now: { ContinuousClock.now }, sleep: { pause in
@@ -57,7 +62,7 @@ struct Pacer {
 
     /// Sleeps for the pause when a slice has passed since the start or the last pause.
     mutating func pace() {
-        guard pacing.now() - since >= pacing.slice else { return }
+        guard !pacing.isOff, pacing.now() - since >= pacing.slice else { return }
         pacing.sleep(pacing.pause)
         since = pacing.now()
     }

@@ -28,6 +28,7 @@ public struct SidecarConfig: Sendable, Equatable {
     public var upstreamRPS: Int = Setting.defaultValue(\.upstreamRPS)
     public var upstreamConcurrency: Int = Setting.defaultValue(\.upstreamConcurrency)
     public var outboxLimit: Int = Setting.defaultValue(\.outboxLimit)
+    public var usagePacing: Bool = Setting.defaultValue(\.usagePacing)
     /// nil: no limit.
     public var maxStaleness: Duration? = Setting.defaultValue(\.maxStaleness)
     public var stalePolicy: StalePolicy = Setting.defaultValue(\.stalePolicy)

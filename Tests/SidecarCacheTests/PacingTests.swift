@@ -13,9 +13,9 @@ struct PacingTests {
         let elapsed = Mutex(Duration.zero)
         let pauses = Mutex<[Duration]>([])
 
-        func pacing(slice: Duration) -> Pacing {
+        func pacing(slice: Duration, pause: Duration = .microseconds(50)) -> Pacing {
             Pacing(
-                slice: slice, pause: .microseconds(50), now: { self.start + self.elapsed.withLock { $0 } },
+                slice: slice, pause: pause, now: { self.start + self.elapsed.withLock { $0 } },
                 sleep: { pause in self.pauses.withLock { $0.append(pause) } })
         }
 
@@ -89,5 +89,19 @@ struct PacingTests {
             }
             #expect(cached.state.feature("feature-api-calls")?.currentUsage == 25)
         }
+    }
+    @Test("SIDECAR_USAGE_PACING=false: the store never pauses, however long the work")
+    func off() throws {
+        let path = try makeTempDirectory("pacing-off").appendingPathComponent("cache.sqlite").path
+        #expect(try EntitlementStore.open(path: path, usagePacing: false).store.pacing.isOff)
+        #expect(try EntitlementStore.open(path: path).store.pacing.isOff == false)
+
+        let clock = ManualClock()
+        let store = try makeStore(clock.pacing(slice: .zero, pause: .zero))
+        try store.put(StateKey(customerId: "c1"), state(metered(limit: 1000, current: 0)), origin: .upstream, syncedAt: OutboxTests.syncedAt)
+        _ = try store.acceptUsage((0..<60).map { _ in OutboxTests().record(1) }, mode: .forward, now: OutboxTests.now, limit: 100)
+        try store.markSent(try store.pendingRecords(.usage, limit: 100), usage: [], now: OutboxTests.now)
+        #expect(clock.pauseCount == 0)
+        #expect(store.outboxCounts() == OutboxCounts(pending: 0, sent: 60))
     }
 }
