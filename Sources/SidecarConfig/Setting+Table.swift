@@ -52,7 +52,7 @@ extension Setting {
         Setting("SIDECAR_OUTBOX_LIMIT", \.outboxLimit, default: 100_000, .count(max: 100_000_000),
                 help: "usage records waiting for upstream past which intake answers 503"),
         Setting("SIDECAR_USAGE_PACING", \.usagePacing, default: true, .boolean,
-                help: "usage bookkeeping pauses after each 200 µs of work, so it never holds the event loops' core long (false: faster usage answers)"),
+                help: "usage bookkeeping pauses after each 200 µs of work, so it does not hold the event loops' core for long (false: faster usage answers)"),
         Setting("SIDECAR_MAX_STALENESS", \.maxStaleness, default: nil, .optionalDuration,
                 help: "age past which data is answered per SIDECAR_STALE_POLICY"),
         Setting("SIDECAR_STALE_POLICY", \.stalePolicy, default: .serve, .choice,
