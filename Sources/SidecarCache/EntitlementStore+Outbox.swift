@@ -34,8 +34,8 @@ extension EntitlementStore {
     /// still queued for it locally.
     public func markSent(_ records: [OutboxRecord], usage: [DeliveredUsage], now: Date) throws {
         // The forwarder calls this right after parsing upstream's answer on the same thread
-        // (~0.25 ms), which no pacer saw: a pause first, before the store's queue is taken.
-        if !pacing.isOff { pacing.sleep(pacing.pause) }
+        // (~0.25 ms): a pause first, before the store's queue is taken.
+        pacing.pauseNow()
         try connection.sync { db in
             var replacements: [CachedState] = []
             var marked = 0

@@ -34,10 +34,15 @@ struct Pacing: Sendable {
 
     var isOff: Bool { pause == .zero }
 
+    /// Sleeps for the pause now, unless pacing is off: for work that starts right after other
+    /// work on the same thread, which no pacer saw.
+    func pauseNow() {
+        if !isOff { sleep(pause) }
+    }
+
     init(slice: Duration, pause: Duration) {
         self.init(slice: slice, pause: pause, now: { ContinuousClock.now }, sleep: { pause in
-            let (seconds, attoseconds) = pause.components
-            usleep(UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+            usleep(UInt32(clamping: Int((pause.seconds * 1_000_000).rounded())))
         })
     }
 
@@ -63,7 +68,7 @@ struct Pacer {
     /// Sleeps for the pause when a slice has passed since the start or the last pause.
     mutating func pace() {
         guard !pacing.isOff, pacing.now() - since >= pacing.slice else { return }
-        pacing.sleep(pacing.pause)
+        pacing.pauseNow()
         since = pacing.now()
     }
 }

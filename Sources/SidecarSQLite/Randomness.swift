@@ -8,10 +8,7 @@ public enum Randomness {
     /// ever to seed itself from time and pid (it does when `/dev/urandom` cannot be opened),
     /// two sidecars started together would otherwise share a sequence, and record ids become
     /// upstream idempotency keys.
-    private static let processKey: (UInt64, UInt64) = {
-        var generator = SystemRandomNumberGenerator()
-        return (generator.next(), generator.next())
-    }()
+    private static let processKey = fromSystem()
 
     /// `sqlite3_randomness` writes nothing when SQLite cannot initialise; the system generator
     /// is used then.
@@ -19,12 +16,14 @@ public enum Randomness {
 
     /// Two random 64-bit words.
     public static func next128() -> (UInt64, UInt64) {
-        guard sqliteReady else {
-            var generator = SystemRandomNumberGenerator()
-            return (generator.next(), generator.next())
-        }
+        guard sqliteReady else { return fromSystem() }
         var words: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &words) { sqlite3_randomness(Int32($0.count), $0.baseAddress) }
         return (words.0 ^ processKey.0, words.1 ^ processKey.1)
+    }
+
+    private static func fromSystem() -> (UInt64, UInt64) {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), generator.next())
     }
 }

@@ -90,6 +90,7 @@ struct PacingTests {
             #expect(cached.state.feature("feature-api-calls")?.currentUsage == 25)
         }
     }
+
     @Test("SIDECAR_USAGE_PACING=false: the store never pauses, however long the work")
     func off() throws {
         let path = try makeTempDirectory("pacing-off").appendingPathComponent("cache.sqlite").path
