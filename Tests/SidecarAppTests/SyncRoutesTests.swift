@@ -79,7 +79,12 @@ struct SyncRoutesTests {
             return (response.status, response.header("X-Sidecar-Source") ?? "")
         }
         #expect(responses.count == 200)
-        #expect(responses.allSatisfy { $0 == (200, "upstream") })
+        // A thread that starts late on a busy machine can arrive after its customer's read
+        // has landed and is then answered from the cache; the first ask of each customer
+        // is always the one that read upstream.
+        #expect(responses.allSatisfy { $0.0 == 200 && ["upstream", "cache"].contains($0.1) }, "\(Set(responses.map(\.1)))")
+        let readers = Set(responses.indices.filter { responses[$0].1 == "upstream" }.map { $0 % 20 })
+        #expect(readers.count == 20)
         #expect(fake.calls("/api/v1/customers/") == 20)
         await app.shutdown()
         await fake.stop()

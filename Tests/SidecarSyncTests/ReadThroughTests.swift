@@ -40,7 +40,9 @@ struct ReadThroughTests {
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(answers.count == 200)
-        #expect(answers.allSatisfy { $0.entitlement.isGranted && $0.provenance.source == .upstream })
+        // A task that runs late can find its customer already read and answer from the cache.
+        #expect(answers.allSatisfy { $0.entitlement.isGranted && [.upstream, .cache].contains($0.provenance.source) })
+        #expect(answers.filter { $0.provenance.source == .upstream }.count >= 20)
         #expect(harness.entitlementCalls == 20)
         #expect(harness.store.count == 20)
         await harness.stop()
