@@ -115,6 +115,9 @@ hwm_mib() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 # Busy CPU time of the whole machine (user+nice+system+irq+softirq) and all CPU time, ticks.
 machine_ticks() { awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; all = 0; for (i = 2; i <= NF; i++) all += $i; print busy, all; exit }' /proc/stat; }
+# Steal (time the hypervisor ran someone else while this VM wanted its CPUs) and all ticks:
+# a round with steal measured the host, not us.
+steal_ticks() { awk '/^cpu / { all = 0; for (i = 2; i <= NF; i++) all += $i; print $9 + 0, all; exit }' /proc/stat; }
 # Percentage of the machine's CPU busy over the next second.
 busy_1s() {
     local m0 m1
