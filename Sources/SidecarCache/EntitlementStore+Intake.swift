@@ -108,11 +108,6 @@ extension EntitlementStore {
             try db.transaction {
                 var pacer = Pacer(pacing)
                 for job in jobs { finish.append(apply(job, db: db, group: &group, pacer: &pacer)) }
-                // Once per state however many records of the group changed it.
-                for cached in group.replacements.values {
-                    try Self.writeUsageChange(cached, to: db)
-                    pacer.pace()
-                }
             }
         } catch {
             let failure = StoreError(error)
@@ -128,6 +123,8 @@ extension EntitlementStore {
         // Memory only after the commit, and still on the queue, so no refresh of the same
         // state can slip in between.
         index.withLock { index in group.replacements.values.forEach { index.insert($0) } }
+        // Their rows follow at the next flush; the committed records replay them until then.
+        markUsageDirty(group.replacements.keys)
         if group.added > 0 { _ = try? tally(db) { $0.pending += group.added } }
         for answer in finish { answer() }
     }

@@ -61,12 +61,9 @@ extension EntitlementStore {
                     }
                     if state != cached.state { replacements.append(cached.replacing(state: state)) }
                 }
-                for cached in replacements {
-                    try Self.writeUsageChange(cached, to: db)
-                    pacer.pace()
-                }
             }
             index.withLock { index in replacements.forEach { index.insert($0) } }
+            markUsageDirty(replacements.map(\.key))
             try tally(db) {
                 $0.pending -= marked
                 $0.sent += marked
@@ -102,8 +99,14 @@ extension EntitlementStore {
     @discardableResult
     public func pruneOutbox(before cutoff: Date) throws -> Int {
         try connection.sync { db in
+            // Records a replay may still need stay (EntitlementStore+UsageFlush.swift); a flush
+            // first leaves none, and moves the mark on when no state was waiting.
+            try flushUsage(db)
             try db.execute(
-                "DELETE FROM outbox WHERE status <> 'pending' AND coalesce(sent_at, accepted_at) < ?",
+                """
+                DELETE FROM outbox WHERE status <> 'pending' AND coalesce(sent_at, accepted_at) < ?
+                  AND seq <= (SELECT through_seq FROM usage_applied WHERE id = 1)
+                """,
                 [.real(cutoff.timeIntervalSince1970)])
             let removed = db.changes
             // Re-counted from SQLite now, on the queue, so readers never have to.

@@ -150,5 +150,17 @@ extension EntitlementStore {
             INSERT INTO outbox_attempted (kind, through_seq)
                 SELECT 'usage', max(seq) FROM outbox WHERE kind = 'usage' AND attempted = 1 HAVING max(seq) IS NOT NULL;
             """),
+        // Intake no longer rewrites a state for each usage request: the outbox is the log of
+        // local usage, and a state row says through which seq its JSON includes it
+        // (EntitlementStore+UsageFlush.swift). Until this migration every accepted record was
+        // written into its state at once, so every row includes all of them.
+        Migration(version: 9, name: "local usage applied through a seq", sql: """
+            ALTER TABLE entitlement_states ADD COLUMN usage_through INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE usage_applied (
+                id          INTEGER PRIMARY KEY CHECK (id = 1),
+                through_seq INTEGER NOT NULL
+            );
+            INSERT INTO usage_applied (id, through_seq) SELECT 1, coalesce(max(seq), 0) FROM outbox;
+            """),
     ])
 }

@@ -5,7 +5,9 @@ import Synchronization
 
 /// Entitlement states per (customer, resource): SQLite holds every state, memory holds the
 /// decoded states callers ask about. Writes go to SQLite first and then to memory, so memory
-/// never holds what a crash would lose.
+/// never holds what a crash would lose. Local usage is the exception that proves it: its
+/// records are committed to the outbox first, and rows catch up by a flush a second, or by a
+/// replay from the outbox at the next open (EntitlementStore+UsageFlush.swift).
 ///
 /// With lazy loading on (online mode), a state is read from SQLite and decoded the first time
 /// it is asked for, and kept in memory from then on: start-up does not decode 100,000 states,
@@ -28,8 +30,12 @@ public final class EntitlementStore: Sendable {
     let importedAt = Mutex<[StateOrigin: Date]>([:])
     /// Intake requests waiting for the next group commit.
     let intake = Mutex(IntakeBacklog())
+    /// States whose usage memory holds and their rows do not yet (EntitlementStore+UsageFlush).
+    let usageFlush = Mutex(UsageFlushState())
     /// How usage bookkeeping (intake groups, marking batches sent) shares its core.
     let pacing: Pacing
+    /// How long a state whose usage changed waits for its row to be written.
+    let usageFlushDelay: Duration
 
     /// What opening found: a corrupt file moved aside is reported so the caller can say so.
     public struct Opened: Sendable {
@@ -45,23 +51,28 @@ public final class EntitlementStore: Sendable {
         try open(path: path, pacing: usagePacing ? .standard : .off)
     }
 
-    /// `open` with the pacing of background work given (tests watch it with a clock of their own).
-    static func open(path: String, pacing: Pacing) throws(StoreError) -> Opened {
+    /// `open` with the pacing of background work given (tests watch it with a clock of their own),
+    /// and the flush delay (tests that stand for a crash keep rows behind memory).
+    static func open(path: String, pacing: Pacing, usageFlushDelay: Duration = .seconds(1)) throws(StoreError) -> Opened {
         do {
             // The full check reads every page (1.8 s on 1M states): only after a crash.
             let opened = try SQLiteConnection.openOrRecover(path: path, migrator: migrator, quickCheck: .afterUncleanClose)
             return Opened(
-                store: try EntitlementStore(connection: opened.connection, pacing: pacing),
+                store: try EntitlementStore(connection: opened.connection, pacing: pacing, usageFlushDelay: usageFlushDelay),
                 recovery: opened.recovery.map { StoreRecovery(movedTo: $0.movedTo, cause: "\($0.cause)") })
         } catch {
             throw StoreError(error)
         }
     }
 
-    init(connection: SQLiteConnection, pacing: Pacing = .standard) throws {
+    init(connection: SQLiteConnection, pacing: Pacing = .standard, usageFlushDelay: Duration = .seconds(1)) throws {
         self.connection = connection
         self.pacing = pacing
-        let counts = try connection.sync { db in try Self.persistedCounts(db) }
+        self.usageFlushDelay = usageFlushDelay
+        let counts = try connection.sync { db in
+            try Self.replayUnflushedUsage(db)
+            return try Self.persistedCounts(db)
+        }
         persisted.withLock { $0 = counts }
         _ = try connection.sync { db in try tally(db) { _ in } }
     }
@@ -180,7 +191,9 @@ public final class EntitlementStore: Sendable {
     /// back on the next ask.
     public func evict(_ keys: [StateKey]) {
         guard lazyOrigin.withLock({ $0 }) != nil, !keys.isEmpty else { return }
-        index.withLock { index in keys.forEach { index.remove($0) } }
+        // A state whose usage its row does not have yet stays until the flush.
+        let evictable = keys.filter { !hasUnflushedUsage($0) }
+        index.withLock { index in evictable.forEach { index.remove($0) } }
     }
 
     /// Forgets one state (upstream says the customer or resource no longer exists).
@@ -302,16 +315,18 @@ public final class EntitlementStore: Sendable {
         return counts
     }
 
-    /// Rewrites only the state's JSON, for a change of its usage (intake, a delivery's
-    /// confirmation): the row's origin, sync time and refresh hint stay, so SQLite touches one
-    /// table page instead of also the sync-time and refresh indexes and the count trigger (under
-    /// the §9 mixed load this runs for every request). Falls back to `write` when the row is not
-    /// there as memory has it.
+    /// Rewrites only the state's JSON, for a change of its usage (the flush of what intake and
+    /// delivery confirmations changed): the row's origin, sync time and refresh hint stay, so
+    /// SQLite touches one table page instead of also the sync-time and refresh indexes and the
+    /// count trigger. Falls back to `write` when the row is not there as memory has it.
     static func writeUsageChange(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
         try db.execute(
-            "UPDATE entitlement_states SET state = ? WHERE customer_id = ? AND resource_id = ? AND origin = ? AND synced_at = ?",
+            """
+            UPDATE entitlement_states SET state = ?, usage_through = \(Self.lastUsageSeq)
+            WHERE customer_id = ? AND resource_id = ? AND origin = ? AND synced_at = ?
+            """,
             [.blob(writer.bytes), .text(cached.key.customerId), .text(cached.key.resourceId ?? ""),
              .text(cached.origin.rawValue), .real(cached.syncedAt.timeIntervalSince1970)])
         if db.changes == 0 { try write(cached, to: db) }
@@ -328,11 +343,12 @@ public final class EntitlementStore: Sendable {
         try db.execute(
             """
             INSERT INTO entitlement_states
-                (customer_id, resource_id, origin, state, synced_at, accessed_at, refresh_due)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                (customer_id, resource_id, origin, state, synced_at, accessed_at, refresh_due, usage_through)
+            VALUES (?, ?, ?, ?, ?, ?, ?, \(Self.lastUsageSeq))
             ON CONFLICT (customer_id, resource_id) DO UPDATE SET
                 origin = excluded.origin, state = excluded.state, synced_at = excluded.synced_at,
-                accessed_at = excluded.accessed_at, refresh_due = excluded.refresh_due
+                accessed_at = excluded.accessed_at, refresh_due = excluded.refresh_due,
+                usage_through = excluded.usage_through
             """,
             [
                 .text(cached.key.customerId), .text(cached.key.resourceId ?? ""), .text(cached.origin.rawValue),
@@ -367,6 +383,8 @@ extension EntitlementStore {
     /// Says this run ends cleanly, so the next open skips the full integrity check. Call it
     /// at the very end of shutdown.
     public func recordCleanShutdown() {
+        // Rows first, so the next start has nothing to replay.
+        try? flushUsage()
         connection.recordCleanClose()
     }
 

@@ -139,6 +139,13 @@ public final class SQLiteConnection: @unchecked Sendable {
         queue.async { body(self.database) }
     }
 
+    /// `async`, once `delay` has passed.
+    public func async(after delay: Duration, _ body: @escaping @Sendable (Database) -> Void) {
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { body(self.database) }
+    }
+
     /// Called before a thread waits on a connection, in debug builds only. The application
     /// sets it to trap on threads that must never wait (HTTP event loops); SQLite knows
     /// nothing of them.

@@ -25,9 +25,12 @@ struct BlockingCheckTests {
         loaded.wait()
         loaded.wait()
         #expect(waits.load(ordering: .relaxed) == 0)
+        // The intake left the state's row behind memory, so it stays resident until a flush.
+        try store.flushUsage()
+        #expect(waits.load(ordering: .relaxed) == 1)
         store.evict([OutboxTests.key])
         _ = store.lookup(OutboxTests.key)
-        #expect(waits.load(ordering: .relaxed) == 1)
+        #expect(waits.load(ordering: .relaxed) == 2)
         #endif
     }
 }
