@@ -188,12 +188,15 @@ public final class EntitlementStore: Sendable {
 
     /// Drops states from memory only (SQLite keeps them), so memory holds the recent working
     /// set rather than every state ever asked for. Only with lazy loading, which brings them
-    /// back on the next ask.
+    /// back on the next ask. Waits for the connection's queue: never on an event loop.
     public func evict(_ keys: [StateKey]) {
         guard lazyOrigin.withLock({ $0 }) != nil, !keys.isEmpty else { return }
-        // A state whose usage its row does not have yet stays until the flush.
-        let evictable = keys.filter { !hasUnflushedUsage($0) }
-        index.withLock { index in evictable.forEach { index.remove($0) } }
+        // A state whose usage its row does not have yet stays until the flush. On the queue,
+        // where usage marks states dirty, so none is marked between this check and its removal.
+        connection.sync { _ in
+            let evictable = keys.filter { !hasUnflushedUsage($0) }
+            index.withLock { index in evictable.forEach { index.remove($0) } }
+        }
     }
 
     /// Forgets one state (upstream says the customer or resource no longer exists).

@@ -59,3 +59,34 @@ struct ProcessTests {
         #expect(sidecar.waitForExit() == 0)
     }
 }
+
+@Suite("The entitlement-sidecar process, killed")
+struct ProcessKillTests {
+    /// `currentUsage` of demo-pro's `feature-api-calls`, as a check answers it.
+    func usage(_ port: Int) throws -> Double? {
+        let client = try RawClient(port: port)
+        try client.send("GET /entitlements/check?customerId=demo-pro&featureId=feature-api-calls HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try #require(try client.readResponse())
+        let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        return ((json?["data"] as? [String: Any])?["currentUsage"] as? NSNumber)?.doubleValue
+    }
+
+    @Test("kill -9 right after a usage report: the next start still counts it")
+    func killKeepsUsage() throws {
+        let database = try makeTempDirectory("sidecar-kill").appendingPathComponent("sidecar.sqlite").path
+        let first = try SidecarProcess(environment: ["SIDECAR_DB_PATH": database])
+        let before = try #require(try usage(first.port))
+        let body = #"{"usages":[{"customerId":"demo-pro","featureId":"feature-api-calls","value":7,"idempotencyKey":"kill-1"}]}"#
+        let client = try RawClient(port: first.port)
+        try client.send("POST /api/v1/usage HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(try client.readResponse()?.status == 201)
+        #expect(try usage(first.port) == before + 7)
+        // Well inside the second before the state's row is written: only the outbox has it.
+        first.send(signal: SIGKILL)
+        #expect(first.waitForExit() == SIGKILL)
+        let second = try SidecarProcess(environment: ["SIDECAR_DB_PATH": database])
+        #expect(try usage(second.port) == before + 7)
+        second.terminate()
+        #expect(second.waitForExit() == 0)
+    }
+}
