@@ -108,6 +108,7 @@ extension EntitlementStore {
             try db.transaction {
                 var pacer = Pacer(pacing)
                 for job in jobs { finish.append(apply(job, db: db, group: &group, pacer: &pacer)) }
+                if group.replacements.isEmpty { try advanceUsageMarkIfClean(db) }
             }
         } catch {
             let failure = StoreError(error)

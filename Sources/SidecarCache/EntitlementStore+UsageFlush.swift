@@ -73,6 +73,15 @@ extension EntitlementStore {
         }
     }
 
+    /// After an intake group that changed no state: with nothing dirty either, every row holds
+    /// all usage so far, so the mark moves on in the group's transaction. Without this, records
+    /// no state takes (events, customers not cached) would pile up above the mark for the
+    /// replay at the next open to read.
+    func advanceUsageMarkIfClean(_ db: Database) throws {
+        guard usageFlush.withLock({ $0.dirty.isEmpty }) else { return }
+        try db.execute("UPDATE usage_applied SET through_seq = \(Self.lastUsageSeq) WHERE id = 1")
+    }
+
     /// Whether memory holds usage for `key` that its row does not (evicting it would lose it).
     func hasUnflushedUsage(_ key: StateKey) -> Bool {
         usageFlush.withLock { $0.dirty.contains(key) }
@@ -82,21 +91,28 @@ extension EntitlementStore {
     static func replayUnflushedUsage(_ db: Database) throws {
         guard let through = try db.queryOne("SELECT through_seq FROM usage_applied WHERE id = 1", [], { $0.int(0) })
         else { return }
-        var records: [StateKey: [(seq: Int, featureId: String, value: Double, isSet: Bool)]] = [:]
+        // Per key and origin: intake applies offline mode's records ('local') to offline states
+        // and forwarded ones to upstream states, never one kind to the other's row.
+        struct Target: Hashable { let key: StateKey; let origin: StateOrigin }
+        var records: [Target: [(seq: Int, featureId: String, value: Double, isSet: Bool)]] = [:]
         try db.iterate(
-            "SELECT seq, customer_id, resource_id, feature_id, value, is_set FROM outbox WHERE seq > ? AND kind = 'usage' ORDER BY seq",
+            """
+            SELECT seq, customer_id, resource_id, feature_id, value, is_set, status FROM outbox
+            WHERE seq > ? AND kind = 'usage' ORDER BY seq
+            """,
             [.integer(Int64(through))]
         ) { row in
             let resource = row.string(2)
             let key = StateKey(customerId: row.string(1), resourceId: resource.isEmpty ? nil : resource)
-            records[key, default: []].append((row.int(0), row.string(3), row.double(4), row.bool(5)))
+            let origin: StateOrigin = row.string(6) == status(for: .localOnly) ? .offline : .upstream
+            records[Target(key: key, origin: origin), default: []].append((row.int(0), row.string(3), row.double(4), row.bool(5)))
         }
-        guard !records.isEmpty else { return }
         try db.transaction {
-            for (key, records) in records {
+            for (target, records) in records {
+                let key = target.key
                 let row = try db.queryOne(
-                    "SELECT state, usage_through FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
-                    [.text(key.customerId), .text(key.resourceId ?? "")]) { ($0.blob(0), $0.int(1)) }
+                    "SELECT state, usage_through FROM entitlement_states WHERE customer_id = ? AND resource_id = ? AND origin = ?",
+                    [.text(key.customerId), .text(key.resourceId ?? ""), .text(target.origin.rawValue)]) { ($0.blob(0), $0.int(1)) }
                 // No row: nothing was cached to apply it to. One that no longer decodes reads
                 // as a miss when asked for and is fetched again.
                 guard let (blob, applied) = row, var state = try? EntitlementsState(json: try JSONParser.parse(blob))
@@ -113,7 +129,8 @@ extension EntitlementStore {
                     "UPDATE entitlement_states SET state = ?, usage_through = \(lastUsageSeq) WHERE customer_id = ? AND resource_id = ?",
                     [.blob(writer.bytes), .text(key.customerId), .text(key.resourceId ?? "")])
             }
-            try db.execute("UPDATE usage_applied SET through_seq = \(lastUsageSeq) WHERE id = 1")
+            // Also past events and records no state took, so the next open does not read them again.
+            try db.execute("UPDATE usage_applied SET through_seq = \(lastUsageSeq) WHERE id = 1 AND through_seq < \(lastUsageSeq)")
         }
     }
 }

@@ -201,14 +201,17 @@ public final class EntitlementStore: Sendable {
 
     /// Forgets one state (upstream says the customer or resource no longer exists).
     public func remove(_ key: StateKey) throws {
+        // Memory too, on the queue: a flush in between would find the state in memory and
+        // write its row again.
         try connection.sync { db in
-            guard let origin = try Self.persistedOrigin(key, db: db) else { return }
-            try db.execute(
-                "DELETE FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
-                [.text(key.customerId), .text(key.resourceId ?? "")])
-            persisted.withLock { $0[origin, default: 1] -= 1 }
+            if let origin = try Self.persistedOrigin(key, db: db) {
+                try db.execute(
+                    "DELETE FROM entitlement_states WHERE customer_id = ? AND resource_id = ?",
+                    [.text(key.customerId), .text(key.resourceId ?? "")])
+                persisted.withLock { $0[origin, default: 1] -= 1 }
+            }
+            index.withLock { $0.remove(key) }
         }
-        index.withLock { $0.remove(key) }
     }
 
     /// Replaces every state of `origin` with `entries` in one transaction.
@@ -321,18 +324,18 @@ public final class EntitlementStore: Sendable {
     /// Rewrites only the state's JSON, for a change of its usage (the flush of what intake and
     /// delivery confirmations changed): the row's origin, sync time and refresh hint stay, so
     /// SQLite touches one table page instead of also the sync-time and refresh indexes and the
-    /// count trigger. Falls back to `write` when the row is not there as memory has it.
+    /// count trigger. A row that is gone, or holds another origin now, was removed or replaced
+    /// after memory changed: it is left as it is, never written back.
     static func writeUsageChange(_ cached: CachedState, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.entitlementsState(cached.state)
         try db.execute(
             """
             UPDATE entitlement_states SET state = ?, usage_through = \(Self.lastUsageSeq)
-            WHERE customer_id = ? AND resource_id = ? AND origin = ? AND synced_at = ?
+            WHERE customer_id = ? AND resource_id = ? AND origin = ?
             """,
             [.blob(writer.bytes), .text(cached.key.customerId), .text(cached.key.resourceId ?? ""),
-             .text(cached.origin.rawValue), .real(cached.syncedAt.timeIntervalSince1970)])
-        if db.changes == 0 { try write(cached, to: db) }
+             .text(cached.origin.rawValue)])
     }
 
     static func write(_ cached: CachedState, to db: Database) throws {

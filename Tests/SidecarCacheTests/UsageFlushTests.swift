@@ -83,6 +83,48 @@ struct UsageFlushTests {
         #expect(outbox.usage(of: store) == 15)
     }
 
+    @Test("offline mode's usage is never replayed onto an upstream row of the same customer")
+    func replayKeepsOrigins() throws {
+        let (crashed, path) = try makeStore()
+        try outbox.seed(crashed)  // an upstream row, left from an online run
+        crashed.evict([OutboxTests.key])
+        // Another state with unflushed usage keeps the mark where it is.
+        try crashed.put(StateKey(customerId: "c2"), state(metered(limit: 100, current: 0)), origin: .upstream, syncedAt: OutboxTests.syncedAt)
+        _ = try crashed.acceptUsage([outbox.record(1, customer: "c2")], mode: .forward, now: OutboxTests.now, limit: 10)
+        try crashed.loadLazily(origin: .offline)
+        let acks = try crashed.acceptUsage([outbox.record(5)], mode: .localOnly, now: OutboxTests.now, limit: 10)
+        #expect(acks[0].currentUsage == nil, "no offline state took it")
+        let (restarted, _) = try makeStore(path: path)
+        #expect(outbox.usage(of: restarted) == 10)
+    }
+
+    @Test("records no state takes move the mark on, so a reopen has nothing to read again")
+    func markMovesWithoutStates() throws {
+        let (store, _) = try makeStore()
+        _ = try store.acceptUsage([outbox.record(1, customer: "nobody")], mode: .forward, now: OutboxTests.now, limit: 10)
+        let (mark, newest) = try store.connection.sync { db in
+            (try db.queryOne("SELECT through_seq FROM usage_applied") { $0.int(0) },
+             try db.queryOne("SELECT max(seq) FROM outbox") { $0.int(0) })
+        }
+        #expect(mark != nil && mark == newest)
+    }
+
+    @Test("a flush never writes back a row that is gone")
+    func flushSkipsRemovedRows() throws {
+        let (store, _) = try makeStore()
+        try outbox.seed(store)
+        _ = try store.acceptUsage([outbox.record(5)], mode: .forward, now: OutboxTests.now, limit: 10)
+        try store.connection.sync { db in try db.execute("DELETE FROM entitlement_states") }
+        try store.flushUsage()
+        #expect(try rowUsage(store) == nil)
+        try outbox.seed(store)
+        _ = try store.acceptUsage([outbox.record(5)], mode: .forward, now: OutboxTests.now, limit: 10)
+        try store.remove(OutboxTests.key)
+        try store.flushUsage()
+        #expect(try rowUsage(store) == nil)
+        #expect(store.persistedCount(origin: .upstream) == 0)
+    }
+
     @Test("a clean shutdown flushes")
     func shutdownFlushes() throws {
         let (store, _) = try makeStore()
