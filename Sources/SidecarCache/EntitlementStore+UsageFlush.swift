@@ -67,8 +67,9 @@ extension EntitlementStore {
                 try db.execute("UPDATE usage_applied SET through_seq = \(Self.lastUsageSeq) WHERE id = 1")
             }
         } catch {
-            // Still dirty: the next flush tries again.
-            markUsageDirty(keys)
+            // Still dirty, for the flush the next usage change schedules (or the prune, or the
+            // shutdown). Not rescheduled from here: a closed connection would fail every second.
+            usageFlush.withLock { $0.dirty.formUnion(keys) }
             throw error
         }
     }
