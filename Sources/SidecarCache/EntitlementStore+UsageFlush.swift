@@ -35,7 +35,7 @@ extension EntitlementStore {
             return true
         }
         guard schedule else { return }
-        connection.async(after: usageFlushDelay) { db in try? self.flushUsage(db) }
+        connection.async(afterSeconds: usageFlushDelay.seconds) { db in try? self.flushUsage(db) }
     }
 
     /// Writes every dirty state's row, then records that every row includes all usage so far.
@@ -61,10 +61,10 @@ extension EntitlementStore {
                 for key in keys {
                     // Gone from memory: removed or replaced whole, and its row written then.
                     guard let cached = index.withLock({ $0[key] }) else { continue }
-                    try Self.writeUsageChange(cached, to: db)
+                    try Self.writeUsageChange(cached.state, of: key, origin: cached.origin, to: db)
                     pacer.pace()
                 }
-                try db.execute("UPDATE usage_applied SET through_seq = \(Self.lastUsageSeq) WHERE id = 1")
+                try Self.advanceUsageMark(db)
             }
         } catch {
             // Still dirty, for the flush the next usage change schedules (or the prune, or the
@@ -80,7 +80,12 @@ extension EntitlementStore {
     /// replay at the next open to read.
     func advanceUsageMarkIfClean(_ db: Database) throws {
         guard usageFlush.withLock({ $0.dirty.isEmpty }) else { return }
-        try db.execute("UPDATE usage_applied SET through_seq = \(Self.lastUsageSeq) WHERE id = 1")
+        try Self.advanceUsageMark(db)
+    }
+
+    /// Every row holds all usage so far: the mark moves to the newest seq.
+    static func advanceUsageMark(_ db: Database) throws {
+        try db.execute("UPDATE usage_applied SET through_seq = \(lastUsageSeq) WHERE id = 1 AND through_seq < \(lastUsageSeq)")
     }
 
     /// Whether memory holds usage for `key` that its row does not (evicting it would lose it).
@@ -123,15 +128,10 @@ extension EntitlementStore {
                     let behavior: UpdateBehavior = record.isSet ? .set : .delta
                     if state.applyUsage(featureId: record.featureId, value: record.value, behavior: behavior) != nil { changed = true }
                 }
-                guard changed else { continue }
-                var writer = JSONWriter(capacity: 1024)
-                writer.entitlementsState(state)
-                try db.execute(
-                    "UPDATE entitlement_states SET state = ?, usage_through = \(lastUsageSeq) WHERE customer_id = ? AND resource_id = ?",
-                    [.blob(writer.bytes), .text(key.customerId), .text(key.resourceId ?? "")])
+                if changed { try writeUsageChange(state, of: key, origin: target.origin, to: db) }
             }
             // Also past events and records no state took, so the next open does not read them again.
-            try db.execute("UPDATE usage_applied SET through_seq = \(lastUsageSeq) WHERE id = 1 AND through_seq < \(lastUsageSeq)")
+            try advanceUsageMark(db)
         }
     }
 }

@@ -326,16 +326,15 @@ public final class EntitlementStore: Sendable {
     /// SQLite touches one table page instead of also the sync-time and refresh indexes and the
     /// count trigger. A row that is gone, or holds another origin now, was removed or replaced
     /// after memory changed: it is left as it is, never written back.
-    static func writeUsageChange(_ cached: CachedState, to db: Database) throws {
+    static func writeUsageChange(_ state: EntitlementsState, of key: StateKey, origin: StateOrigin, to db: Database) throws {
         var writer = JSONWriter(capacity: 1024)
-        writer.entitlementsState(cached.state)
+        writer.entitlementsState(state)
         try db.execute(
             """
             UPDATE entitlement_states SET state = ?, usage_through = \(Self.lastUsageSeq)
             WHERE customer_id = ? AND resource_id = ? AND origin = ?
             """,
-            [.blob(writer.bytes), .text(cached.key.customerId), .text(cached.key.resourceId ?? ""),
-             .text(cached.origin.rawValue)])
+            [.blob(writer.bytes), .text(key.customerId), .text(key.resourceId ?? ""), .text(origin.rawValue)])
     }
 
     static func write(_ cached: CachedState, to db: Database) throws {

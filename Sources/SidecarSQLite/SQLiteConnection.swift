@@ -139,11 +139,9 @@ public final class SQLiteConnection: @unchecked Sendable {
         queue.async { body(self.database) }
     }
 
-    /// `async`, once `delay` has passed.
-    public func async(after delay: Duration, _ body: @escaping @Sendable (Database) -> Void) {
-        let (seconds, attoseconds) = delay.components
-        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { body(self.database) }
+    /// `async`, once `seconds` have passed.
+    public func async(afterSeconds seconds: Double, _ body: @escaping @Sendable (Database) -> Void) {
+        queue.asyncAfter(deadline: .now() + seconds) { body(self.database) }
     }
 
     /// Called before a thread waits on a connection, in debug builds only. The application
